@@ -1,0 +1,92 @@
+// Package cli wires amika's commands with cobra. Each command parses its flags and calls one
+// package function; behaviour lives in the packages it calls.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at link time (-ldflags "-X …/cli.version=v1.2.3"); otherwise it comes from
+// the module's build information.
+var version = ""
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+// usageError marks a mistake in the command line: exit status 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// exitError carries an exit status without a message (already reported, or none needed).
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// NewRoot builds the whole command tree.
+func NewRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "amika",
+		Short: "Find, store and hand out coding agents' API keys and OAuth tokens",
+		Long: `amika finds the API keys and OAuth tokens that coding agents (Claude Code, Codex,
+OpenCode, Amp) keep on this machine, keeps secrets in the OS keyring, and hands them to
+shells, git and processes on demand.`,
+		Version:       buildVersion(),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newAuthCmd())
+	return root
+}
+
+// Main runs amika with os.Args and returns the exit status.
+func Main() int {
+	return run(NewRoot(), os.Args[1:])
+}
+
+func run(root *cobra.Command, args []string) int {
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	var exit exitError
+	if errors.As(err, &exit) {
+		return exit.code
+	}
+	fmt.Fprintf(os.Stderr, "amika: %s\n", err)
+	var usage usageError
+	if errors.As(err, &usage) || strings.HasPrefix(err.Error(), "unknown command") {
+		return 2
+	}
+	return 1
+}
+
+// exactArgs and friends make cobra's argument checks usage errors.
+func wrapArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}

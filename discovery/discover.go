@@ -1,0 +1,394 @@
+// Package discovery finds the API keys and OAuth tokens that coding agents keep on disk and
+// resolves one credential per provider by a fixed priority. It reads files and takes the
+// paths and the clock as inputs; it never prints.
+package discovery
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+	"unicode/utf8"
+)
+
+// Kind says whether a credential is a long-lived API key or an OAuth access token.
+type Kind string
+
+const (
+	KindAPIKey Kind = "api_key"
+	KindOAuth  Kind = "oauth"
+)
+
+// Credential is one provider's key as found in one file.
+type Credential struct {
+	Provider string
+	Value    string
+	Source   string // source id, e.g. "claude_oauth"
+	Priority int
+	File     string
+	Kind     Kind
+	Expires  time.Time // zero: no expiry
+}
+
+// Warning is a source file that could not be used, or an entry in it that was skipped.
+type Warning struct {
+	Source string
+	Path   string
+	Reason string
+}
+
+func (w Warning) String() string {
+	if w.Source == "" {
+		return fmt.Sprintf("%s: %s", w.Path, w.Reason)
+	}
+	return fmt.Sprintf("%s %s: %s", w.Source, w.Path, w.Reason)
+}
+
+// State is what discovery made of one source file.
+type State string
+
+const (
+	StateFound     State = "found"
+	StateShadowed  State = "shadowed"
+	StateMissing   State = "not found"
+	StateEmpty     State = "no credential"
+	StateExpired   State = "expired"
+	StateMalformed State = "malformed"
+	StateNoOAuth   State = "skipped (--no-oauth)"
+	StateNotRead   State = "not read"
+)
+
+// FileReport tells what one source file yielded and why.
+type FileReport struct {
+	Source   string
+	Priority int
+	Path     string
+	State    State
+	Reason   string       // for malformed and not-read files
+	Found    []Credential // credentials the file yielded, won or not
+	// ShadowedBy maps a provider this file yielded to the source that won it instead.
+	ShadowedBy map[string]string
+}
+
+// Options are the inputs of one discovery run.
+type Options struct {
+	Paths   Paths
+	Now     time.Time
+	NoOAuth bool
+	// Stored, when set, is the OS keyring side of the amika_keychain source: secrets held
+	// outside keychain.json. They rank after keychain.json at the same priority.
+	Stored *StoredSecrets
+}
+
+// StoredSecrets reads secrets kept in a store other than keychain.json.
+type StoredSecrets struct {
+	Label string // shown where a file path would be, e.g. "keyring:amika"
+	// Read returns secret name → value. It is called only when discovery runs.
+	Read func() (map[string]string, error)
+}
+
+// Result is one discovery run: the winning credential per provider, sorted by provider,
+// every file looked at, and the warnings to show.
+type Result struct {
+	Credentials []Credential
+	Files       []FileReport
+	Warnings    []Warning
+}
+
+// maxFileSize bounds what discovery reads from one file. Claude Code's state file runs to
+// megabytes; anything far beyond that is not an agent's credential file.
+const maxFileSize = 256 << 20
+
+// Discover reads every source and resolves one credential per provider.
+func Discover(opt Options) Result {
+	var res Result
+	won := map[string]Credential{}
+	for _, src := range Sources {
+		files := src.Files(opt.Paths)
+		if src.ID == "amika_keychain" && opt.Stored != nil {
+			files = append(files, opt.Stored.Label)
+		}
+		yielded := false
+		for _, path := range files {
+			rep := FileReport{Source: src.ID, Priority: src.Priority, Path: path}
+			switch {
+			case yielded:
+				rep.State, rep.Reason = StateNotRead, "an earlier file of "+src.ID+" yielded a credential"
+			case src.OAuth && opt.NoOAuth:
+				rep.State = StateNoOAuth
+			default:
+				c := parseContext{now: opt.Now, noOAuth: opt.NoOAuth}
+				if opt.Stored != nil && path == opt.Stored.Label {
+					rep.State, rep.Reason = readStored(opt.Stored, &c)
+				} else {
+					rep.State, rep.Reason = readSource(src, path, &c)
+				}
+				for _, p := range c.problems {
+					res.Warnings = append(res.Warnings, Warning{src.ID, path, p})
+				}
+				if rep.State == StateMalformed {
+					res.Warnings = append(res.Warnings, Warning{src.ID, path, rep.Reason})
+				}
+				for _, cred := range c.found {
+					cred.Source, cred.Priority, cred.File = src.ID, src.Priority, path
+					rep.Found = append(rep.Found, cred)
+					if _, taken := won[cred.Provider]; !taken {
+						won[cred.Provider] = cred
+					}
+				}
+				yielded = len(c.found) > 0
+			}
+			res.Files = append(res.Files, rep)
+		}
+	}
+	for _, c := range won {
+		res.Credentials = append(res.Credentials, c)
+	}
+	sort.Slice(res.Credentials, func(i, j int) bool { return res.Credentials[i].Provider < res.Credentials[j].Provider })
+	markShadowed(res.Files, won)
+	return res
+}
+
+// readSource reads and parses one file and says what state it is in.
+func readSource(src Source, path string, c *parseContext) (State, string) {
+	data, err := readRegular(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return StateMissing, ""
+	}
+	if err != nil {
+		return StateMalformed, err.Error()
+	}
+	if !utf8.Valid(data) {
+		return StateMalformed, "invalid UTF-8"
+	}
+	if err := src.parse(data, c); err != nil {
+		return StateMalformed, err.Error()
+	}
+	return c.state(), ""
+}
+
+func readStored(s *StoredSecrets, c *parseContext) (State, string) {
+	secrets, err := s.Read()
+	if err != nil {
+		return StateMalformed, err.Error()
+	}
+	names := make([]string, 0, len(secrets))
+	for name := range secrets {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if provider, ok := ProviderForVariable(name); ok {
+			c.add(provider, secrets[name], KindAPIKey, time.Time{})
+		}
+	}
+	return c.state(), ""
+}
+
+func (c *parseContext) state() State {
+	switch {
+	case len(c.found) > 0:
+		return StateFound
+	case c.expired > 0:
+		return StateExpired
+	case c.skippedOAuth > 0:
+		return StateNoOAuth
+	}
+	return StateEmpty
+}
+
+// readRegular reads a regular file. Anything else at the path (a directory, a FIFO, a
+// device) is refused without blocking: the file is opened non-blocking and checked before
+// any read.
+func readRegular(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fs.ErrNotExist
+		}
+		return nil, describeOpenError(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", fileType(fi.Mode()))
+	}
+	if fi.Size() > maxFileSize {
+		return nil, fmt.Errorf("file is larger than %d MiB", maxFileSize>>20)
+	}
+	data := make([]byte, 0, fi.Size()+1)
+	for {
+		n, err := f.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cannot read: %v", unwrapPathError(err))
+		}
+		if len(data) == cap(data) {
+			if len(data) > maxFileSize {
+				return nil, fmt.Errorf("file is larger than %d MiB", maxFileSize>>20)
+			}
+			data = append(data, 0)[:len(data)]
+		}
+	}
+}
+
+func describeOpenError(err error) error {
+	return fmt.Errorf("cannot open: %v", unwrapPathError(err))
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func fileType(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "type " + m.Type().String()
+}
+
+func markShadowed(files []FileReport, won map[string]Credential) {
+	for i := range files {
+		f := &files[i]
+		if f.State != StateFound {
+			continue
+		}
+		own := false
+		for _, c := range f.Found {
+			w := won[c.Provider]
+			if w.File == f.Path && w.Source == f.Source && w.Value == c.Value {
+				own = true
+				continue
+			}
+			if f.ShadowedBy == nil {
+				f.ShadowedBy = map[string]string{}
+			}
+			if w.File == f.Path {
+				f.ShadowedBy[c.Provider] = "an earlier entry"
+			} else {
+				f.ShadowedBy[c.Provider] = w.Source
+			}
+		}
+		if !own {
+			f.State = StateShadowed
+		}
+	}
+}
+
+// Canonical normalizes a provider name: trimmed, lower-cased, `_`, space, `.` and `/` as
+// `-`, runs of `-` folded, no leading or trailing `-`; claude → anthropic, codex → openai.
+func Canonical(provider string) string {
+	var b strings.Builder
+	b.Grow(len(provider))
+	dash := false
+	for _, r := range strings.ToLower(strings.TrimSpace(provider)) {
+		switch r {
+		case '-', '_', ' ', '.', '/':
+			dash = true
+			continue
+		}
+		if dash && b.Len() > 0 {
+			b.WriteByte('-')
+		}
+		dash = false
+		b.WriteRune(r)
+	}
+	switch p := b.String(); p {
+	case "claude":
+		return "anthropic"
+	case "codex":
+		return "openai"
+	default:
+		return p
+	}
+}
+
+// EnvNames gives the variables a provider's credential is exported under.
+func EnvNames(provider string) []string {
+	switch provider {
+	case "anthropic":
+		return []string{"ANTHROPIC_API_KEY", "CLAUDE_API_KEY"}
+	case "openai":
+		return []string{"OPENAI_API_KEY", "CODEX_API_KEY"}
+	}
+	return []string{strings.ToUpper(strings.ReplaceAll(provider, "-", "_")) + "_API_KEY"}
+}
+
+// Assignment is one environment variable to set to a credential's value.
+type Assignment struct {
+	Name string
+	Credential
+}
+
+// Assignments turns credentials into variables sorted by name. Names that are not valid
+// variable names and values holding NUL are left out with a warning.
+func Assignments(creds []Credential) ([]Assignment, []Warning) {
+	var out []Assignment
+	var warns []Warning
+	for _, c := range creds {
+		if c.Provider == "" {
+			warns = append(warns, Warning{c.Source, c.File, "empty provider name: skipped"})
+			continue
+		}
+		if strings.IndexByte(c.Value, 0) >= 0 {
+			warns = append(warns, Warning{c.Source, c.File, fmt.Sprintf("provider %q: value holds a NUL byte and cannot be exported: skipped", c.Provider)})
+			continue
+		}
+		for _, name := range EnvNames(c.Provider) {
+			if !ValidName(name) {
+				warns = append(warns, Warning{c.Source, c.File, fmt.Sprintf("provider %q gives %q, not a valid variable name: skipped", c.Provider, name)})
+				continue
+			}
+			out = append(out, Assignment{Name: name, Credential: c})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, warns
+}
+
+// ValidName reports whether name matches ^[A-Za-z_][A-Za-z0-9_]*$.
+func ValidName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || i > 0 && c >= '0' && c <= '9' {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// SourcePaths lists every file discovery may read, in source order: what a shell hook or
+// direnv watches.
+func SourcePaths(p Paths) []string {
+	var out []string
+	for _, s := range Sources {
+		out = append(out, s.Files(p)...)
+	}
+	return out
+}
