@@ -15,7 +15,8 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"amika": func() { os.Exit(cli.Main()) },
+		"amika":                func() { os.Exit(cli.Main()) },
+		"git-credential-amika": func() { os.Exit(cli.Main()) },
 	})
 }
 
