@@ -9,7 +9,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -42,11 +44,17 @@ type Warning struct {
 	Reason string
 }
 
+// String is the warning as one line: "<source> <path>: <reason>". A path holding control
+// characters is quoted so the warning stays one line.
 func (w Warning) String() string {
-	if w.Source == "" {
-		return fmt.Sprintf("%s: %s", w.Path, w.Reason)
+	path := w.Path
+	if strings.IndexFunc(path, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+		path = strconv.Quote(path)
 	}
-	return fmt.Sprintf("%s %s: %s", w.Source, w.Path, w.Reason)
+	if w.Source == "" {
+		return fmt.Sprintf("%s: %s", path, w.Reason)
+	}
+	return fmt.Sprintf("%s %s: %s", w.Source, path, w.Reason)
 }
 
 // State is what discovery made of one source file.
@@ -155,13 +163,28 @@ func Discover(opt Options) Result {
 }
 
 // readSource reads and parses one file and says what state it is in.
-func readSource(src Source, path string, c *parseContext) (State, string) {
-	data, err := readRegular(path)
+func readSource(src Source, path string, c *parseContext) (state State, reason string) {
+	data, release, err := readRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return StateMissing, ""
 	}
 	if err != nil {
 		return StateMalformed, err.Error()
+	}
+	if release != nil {
+		defer release()
+		// A mapped file truncated under us faults; that is a file changing while being
+		// read, not a crash.
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		defer func() {
+			if r := recover(); r != nil {
+				if _, fault := r.(interface{ Addr() uintptr }); !fault {
+					panic(r)
+				}
+				*c = parseContext{now: c.now, noOAuth: c.noOAuth}
+				state, reason = StateMalformed, "the file changed while it was being read"
+			}
+		}()
 	}
 	if !utf8.Valid(data) {
 		return StateMalformed, "invalid UTF-8"
@@ -203,48 +226,72 @@ func (c *parseContext) state() State {
 }
 
 // readRegular reads a regular file. Anything else at the path (a directory, a FIFO, a
-// device) is refused without blocking: the file is opened non-blocking and checked before
-// any read.
-func readRegular(path string) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+// device, a socket) is refused before it is opened, so nothing blocks and no device sees an
+// open; the opened file is checked again in case the path changed in between.
+// release, when not nil, must be called once data is no longer used.
+func readRegular(path string) (data []byte, release func(), err error) {
+	fi, err := os.Stat(path)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fs.ErrNotExist
-		}
-		return nil, describeOpenError(err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
+		return nil, nil, describeOpenError(err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%s)", fileType(fi.Mode()))
+		return nil, nil, fmt.Errorf("not a regular file (%s)", fileType(fi.Mode()))
 	}
-	if fi.Size() > maxFileSize {
-		return nil, fmt.Errorf("file is larger than %d MiB", maxFileSize>>20)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, nil, describeOpenError(err)
 	}
-	data := make([]byte, 0, fi.Size()+1)
+	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return nil, nil, fmt.Errorf("cannot stat: %v", unwrapPathError(err))
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("not a regular file (%s)", fileType(fi.Mode()))
+	}
+	size := fi.Size()
+	if size > maxFileSize {
+		return nil, nil, fmt.Errorf("file is larger than %d MiB", maxFileSize>>20)
+	}
+	if size >= mmapThreshold {
+		// A big file is mapped, not copied: no heap to grow, zero and collect, and the
+		// page cache serves it directly.
+		if m, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_PRIVATE); err == nil {
+			return m, func() { syscall.Munmap(m) }, nil
+		}
+	}
+	data = make([]byte, 0, size+1)
 	for {
 		n, err := f.Read(data[len(data):cap(data)])
 		data = data[:len(data)+n]
 		if err == io.EOF {
-			return data, nil
+			return data, nil, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("cannot read: %v", unwrapPathError(err))
+			return nil, nil, fmt.Errorf("cannot read: %v", unwrapPathError(err))
 		}
 		if len(data) == cap(data) {
 			if len(data) > maxFileSize {
-				return nil, fmt.Errorf("file is larger than %d MiB", maxFileSize>>20)
+				return nil, nil, fmt.Errorf("file is larger than %d MiB", maxFileSize>>20)
 			}
 			data = append(data, 0)[:len(data)]
 		}
 	}
 }
 
+// mmapThreshold is the size from which a file is mapped rather than read.
+const mmapThreshold = 256 << 10
+
+// describeOpenError explains why a path could not be opened; a missing file (or a missing
+// directory on the way) is fs.ErrNotExist, which callers treat as silence.
 func describeOpenError(err error) error {
-	return fmt.Errorf("cannot open: %v", unwrapPathError(err))
+	err = unwrapPathError(err)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fs.ErrNotExist
+	case errors.Is(err, syscall.ENOTDIR):
+		return errors.New("cannot open: a component of the path is not a directory")
+	}
+	return fmt.Errorf("cannot open: %v", err)
 }
 
 func unwrapPathError(err error) error {

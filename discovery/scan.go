@@ -1,21 +1,29 @@
 package discovery
 
 import (
-	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
+	"strconv"
 )
 
 // Agent files can be large (Claude Code's ~/.claude.json holds every project's prompt
 // history), and discovery needs a handful of top-level fields out of them. scanObject walks
-// the top-level object and hands each member's raw value to fn without decoding it; nested
-// values are skipped by matching brackets and jumping over strings, which costs a fraction of
-// a full decode. Values the caller wants are decoded strictly with encoding/json.
+// the top-level object and hands each member's raw value to fn without decoding it. The
+// whole document is still validated as strictly as encoding/json does (same grammar, same
+// nesting limit), but without building anything: string bodies are skipped eight bytes at a
+// time, which is what keeps a multi-megabyte file to a few milliseconds. Values the caller
+// wants are then decoded with encoding/json.
 
 var errNotObject = errors.New("top level is not a JSON object")
 
-// syntaxError reports malformed JSON at a byte offset.
+// maxDepth is encoding/json's nesting limit.
+const maxDepth = 10000
+
+// syntaxError reports malformed JSON at a byte offset. Its message never quotes the
+// document: the offending bytes may be part of a secret.
 type syntaxError struct {
 	offset int
 	msg    string
@@ -25,83 +33,102 @@ func (e *syntaxError) Error() string {
 	return fmt.Sprintf("malformed JSON at byte %d: %s", e.offset, e.msg)
 }
 
-// scanObject calls fn for each member of the top-level object in data, in file order. fn
-// returns false to stop early. The top level must be an object.
+// scanObject calls fn for each member of the top-level object in data, in file order, and
+// returns nil only when data is one valid JSON object. fn returning false stops the calls
+// but not the validation. Invalid UTF-8 is the caller's business (readSource checks it).
 func scanObject(data []byte, fn func(key string, raw []byte) bool) error {
-	i := skipSpace(data, 0)
+	s := scanner{data: data}
+	i := s.space(0)
 	if i == len(data) {
 		return &syntaxError{i, "empty document"}
 	}
 	if data[i] != '{' {
-		if end, err := skipValue(data, i); err != nil {
+		end, err := s.value(i, 0)
+		if err != nil {
 			return err
-		} else if skipSpace(data, end) != len(data) {
-			return &syntaxError{end, "data after the top-level value"}
+		}
+		if err := s.trailing(end); err != nil {
+			return err
 		}
 		return errNotObject
 	}
-	i = skipSpace(data, i+1)
+	i = s.space(i + 1)
 	if i < len(data) && data[i] == '}' {
-		return trailing(data, i+1)
+		return s.trailing(i + 1)
 	}
+	calling := true
 	for {
 		if i >= len(data) || data[i] != '"' {
-			return &syntaxError{i, "expected a member name"}
+			return s.unexpected(i, "a member name")
 		}
-		end, err := skipString(data, i)
+		end, escaped, err := s.str(i)
 		if err != nil {
 			return err
 		}
-		key, err := decodeKey(data[i:end])
-		if err != nil {
-			return &syntaxError{i, "bad member name"}
-		}
-		i = skipSpace(data, end)
+		keyStart, keyEnd := i, end
+		i = s.space(end)
 		if i >= len(data) || data[i] != ':' {
-			return &syntaxError{i, "expected ':'"}
+			return s.unexpected(i, "':'")
 		}
-		i = skipSpace(data, i+1)
+		i = s.space(i + 1)
 		start := i
-		if i, err = skipValue(data, i); err != nil {
+		if i, err = s.value(i, 1); err != nil {
 			return err
 		}
-		if !fn(key, data[start:i]) {
-			return nil
+		if calling {
+			calling = fn(decodeKey(data[keyStart:keyEnd], escaped), data[start:i])
 		}
-		i = skipSpace(data, i)
+		i = s.space(i)
 		if i >= len(data) {
-			return &syntaxError{i, "unexpected end of object"}
+			return &syntaxError{i, "unexpected end of document"}
 		}
 		switch data[i] {
 		case ',':
-			i = skipSpace(data, i+1)
+			i = s.space(i + 1)
 		case '}':
-			return trailing(data, i+1)
+			return s.trailing(i + 1)
 		default:
-			return &syntaxError{i, "expected ',' or '}'"}
+			return s.unexpected(i, "',' or '}'")
 		}
 	}
 }
 
-func trailing(data []byte, i int) error {
-	if i = skipSpace(data, i); i != len(data) {
+type scanner struct{ data []byte }
+
+func (s *scanner) trailing(i int) error {
+	if i = s.space(i); i != len(s.data) {
 		return &syntaxError{i, "data after the top-level value"}
 	}
 	return nil
 }
 
-func decodeKey(quoted []byte) (string, error) {
-	if bytes.IndexByte(quoted, '\\') < 0 {
-		return string(quoted[1 : len(quoted)-1]), nil
+// unexpected describes what is at i without showing it.
+func (s *scanner) unexpected(i int, want string) error {
+	if i >= len(s.data) {
+		return &syntaxError{i, "unexpected end of document, expected " + want}
 	}
-	var s string
-	err := json.Unmarshal(quoted, &s)
-	return s, err
+	return &syntaxError{i, "unexpected " + byteClass(s.data[i]) + ", expected " + want}
 }
 
-func skipSpace(data []byte, i int) int {
-	for i < len(data) {
-		switch data[i] {
+func byteClass(c byte) string {
+	switch {
+	case c < 0x20:
+		return "control character"
+	case c >= 0x80:
+		return "non-ASCII character"
+	case c == '"', c == '{', c == '}', c == '[', c == ']', c == ':', c == ',':
+		return strconv.QuoteRune(rune(c))
+	}
+	return "character"
+}
+
+func (s *scanner) space(i int) int {
+	// Indented files (JSON.stringify(…, null, 2)) carry long runs of spaces.
+	for i+8 <= len(s.data) && binary.LittleEndian.Uint64(s.data[i:]) == ' '*ones {
+		i += 8
+	}
+	for i < len(s.data) {
+		switch s.data[i] {
 		case ' ', '\t', '\n', '\r':
 			i++
 		default:
@@ -111,79 +138,218 @@ func skipSpace(data []byte, i int) int {
 	return i
 }
 
-// skipString returns the offset just past the string starting at data[i] == '"'.
-func skipString(data []byte, i int) (int, error) {
-	j := i + 1
-	for {
-		k := bytes.IndexByte(data[j:], '"')
-		if k < 0 {
-			return 0, &syntaxError{i, "unterminated string"}
-		}
-		j += k
-		backslashes := 0
-		for b := j - 1; b > i && data[b] == '\\'; b-- {
-			backslashes++
-		}
-		j++
-		if backslashes%2 == 0 {
-			return j, nil
-		}
-	}
-}
-
-// skipValue returns the offset just past the value starting at data[i]. Containers are
-// checked for balanced brackets; scalars inside them are not validated, which is what keeps a
-// multi-megabyte file cheap. Top-level members that matter are decoded strictly later.
-func skipValue(data []byte, i int) (int, error) {
+func (s *scanner) value(i, depth int) (int, error) {
+	data := s.data
 	if i >= len(data) {
-		return 0, &syntaxError{i, "expected a value"}
+		return 0, &syntaxError{i, "unexpected end of document, expected a value"}
 	}
 	switch c := data[i]; {
 	case c == '"':
-		return skipString(data, i)
-	case c == '{' || c == '[':
-		return skipContainer(data, i)
-	case c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n':
+		end, _, err := s.str(i)
+		return end, err
+	case c == '{':
+		return s.object(i, depth+1)
+	case c == '[':
+		return s.array(i, depth+1)
+	case c == '-' || c >= '0' && c <= '9':
+		return s.number(i)
+	case c == 't':
+		return s.literal(i, "true")
+	case c == 'f':
+		return s.literal(i, "false")
+	case c == 'n':
+		return s.literal(i, "null")
+	}
+	return 0, s.unexpected(i, "a value")
+}
+
+func (s *scanner) literal(i int, word string) (int, error) {
+	if len(s.data)-i < len(word) || string(s.data[i:i+len(word)]) != word {
+		return 0, &syntaxError{i, "invalid literal"}
+	}
+	return i + len(word), nil
+}
+
+func (s *scanner) number(i int) (int, error) {
+	data, start := s.data, i
+	digits := func() bool {
 		j := i
-		for j < len(data) && isScalarByte(data[j]) {
-			j++
+		for i < len(data) && data[i] >= '0' && data[i] <= '9' {
+			i++
 		}
-		if !json.Valid(data[i:j]) {
-			return 0, &syntaxError{i, "invalid literal"}
+		return i > j
+	}
+	if data[i] == '-' {
+		i++
+	}
+	if i < len(data) && data[i] == '0' {
+		i++
+	} else if !digits() {
+		return 0, &syntaxError{start, "invalid number"}
+	}
+	if i < len(data) && data[i] == '.' {
+		i++
+		if !digits() {
+			return 0, &syntaxError{start, "invalid number"}
 		}
-		return j, nil
-	default:
-		return 0, &syntaxError{i, fmt.Sprintf("unexpected character %q", c)}
+	}
+	if i < len(data) && (data[i] == 'e' || data[i] == 'E') {
+		i++
+		if i < len(data) && (data[i] == '+' || data[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return 0, &syntaxError{start, "invalid number"}
+		}
+	}
+	return i, nil
+}
+
+func (s *scanner) object(i, depth int) (int, error) {
+	if depth > maxDepth {
+		return 0, &syntaxError{i, "nested too deeply"}
+	}
+	data := s.data
+	i = s.space(i + 1)
+	if i < len(data) && data[i] == '}' {
+		return i + 1, nil
+	}
+	for {
+		if i >= len(data) || data[i] != '"' {
+			return 0, s.unexpected(i, "a member name")
+		}
+		end, _, err := s.str(i)
+		if err != nil {
+			return 0, err
+		}
+		i = s.space(end)
+		if i >= len(data) || data[i] != ':' {
+			return 0, s.unexpected(i, "':'")
+		}
+		if i, err = s.value(s.space(i+1), depth); err != nil {
+			return 0, err
+		}
+		i = s.space(i)
+		if i >= len(data) {
+			return 0, &syntaxError{i, "unexpected end of document in an object"}
+		}
+		switch data[i] {
+		case ',':
+			i = s.space(i + 1)
+		case '}':
+			return i + 1, nil
+		default:
+			return 0, s.unexpected(i, "',' or '}'")
+		}
 	}
 }
 
-func isScalarByte(c byte) bool {
-	return c == '-' || c == '+' || c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-}
-
-func skipContainer(data []byte, i int) (int, error) {
-	var stack []byte
-	for j := i; j < len(data); j++ {
-		switch data[j] {
-		case '"':
-			end, err := skipString(data, j)
-			if err != nil {
-				return 0, err
-			}
-			j = end - 1
-		case '{':
-			stack = append(stack, '}')
-		case '[':
-			stack = append(stack, ']')
-		case '}', ']':
-			if len(stack) == 0 || stack[len(stack)-1] != data[j] {
-				return 0, &syntaxError{j, fmt.Sprintf("unexpected %q", data[j])}
-			}
-			stack = stack[:len(stack)-1]
-			if len(stack) == 0 {
-				return j + 1, nil
-			}
+func (s *scanner) array(i, depth int) (int, error) {
+	if depth > maxDepth {
+		return 0, &syntaxError{i, "nested too deeply"}
+	}
+	data := s.data
+	i = s.space(i + 1)
+	if i < len(data) && data[i] == ']' {
+		return i + 1, nil
+	}
+	for {
+		var err error
+		if i, err = s.value(i, depth); err != nil {
+			return 0, err
+		}
+		i = s.space(i)
+		if i >= len(data) {
+			return 0, &syntaxError{i, "unexpected end of document in an array"}
+		}
+		switch data[i] {
+		case ',':
+			i = s.space(i + 1)
+		case ']':
+			return i + 1, nil
+		default:
+			return 0, s.unexpected(i, "',' or ']'")
 		}
 	}
-	return 0, &syntaxError{i, "unterminated container"}
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// str validates the string starting at data[i] == '"' and returns the offset just past it
+// and whether it holds escapes. The body is skipped a word at a time while the word has no
+// quote, backslash or control byte (the classic has-zero-byte and has-less-than tricks).
+func (s *scanner) str(i int) (int, bool, error) {
+	data := s.data
+	j := i + 1
+	escaped := false
+	for {
+		for j+8 <= len(data) {
+			v := binary.LittleEndian.Uint64(data[j:])
+			q := v ^ ('"' * ones)
+			b := v ^ ('\\' * ones)
+			// The lowest flagged byte is exact: borrows only run upwards.
+			if m := ((q-ones)&^q | (b-ones)&^b | (v-0x20*ones)&^v) & highs; m != 0 {
+				j += bits.TrailingZeros64(m) >> 3
+				goto special
+			}
+			j += 8
+		}
+		for ; j < len(data); j++ {
+			c := data[j]
+			if c == '"' || c == '\\' || c < 0x20 {
+				break
+			}
+		}
+	special:
+		if j >= len(data) {
+			return 0, false, &syntaxError{i, "unterminated string"}
+		}
+		switch c := data[j]; {
+		case c == '"':
+			return j + 1, escaped, nil
+		case c == '\\':
+			escaped = true
+			if j+1 >= len(data) {
+				return 0, false, &syntaxError{i, "unterminated string"}
+			}
+			switch data[j+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				j += 2
+			case 'u':
+				if j+6 > len(data) || !isHex(data[j+2]) || !isHex(data[j+3]) || !isHex(data[j+4]) || !isHex(data[j+5]) {
+					return 0, false, &syntaxError{j, "invalid \\u escape in a string"}
+				}
+				j += 6
+			default:
+				return 0, false, &syntaxError{j, "invalid escape in a string"}
+			}
+		case c < 0x20:
+			return 0, false, &syntaxError{j, "control character in a string"}
+		}
+	}
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// decodeKey turns a validated quoted member name into its text.
+func decodeKey(quoted []byte, escaped bool) string {
+	if !escaped {
+		return string(quoted[1 : len(quoted)-1])
+	}
+	s, _ := unquote(quoted)
+	return s
+}
+
+// unquote decodes a JSON string value (quotes included).
+func unquote(quoted []byte) (string, error) {
+	var s string
+	if err := json.Unmarshal(quoted, &s); err != nil {
+		return "", errors.New("invalid string")
+	}
+	return s, nil
 }

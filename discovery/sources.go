@@ -1,10 +1,12 @@
 package discovery
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -59,6 +61,9 @@ type parseContext struct {
 	problems []string
 }
 
+// add records one credential. The value is trimmed and an empty value is absent; an expired
+// OAuth token is counted, not kept; a value holding NUL cannot be exported by any shell, so
+// it is left out with a warning and a lower source may supply the provider instead.
 func (c *parseContext) add(provider, value string, kind Kind, expires time.Time) {
 	value = strings.TrimSpace(value)
 	provider = Canonical(provider)
@@ -67,6 +72,10 @@ func (c *parseContext) add(provider, value string, kind Kind, expires time.Time)
 	}
 	if kind == KindOAuth && !expires.IsZero() && !expires.After(c.now) {
 		c.expired++
+		return
+	}
+	if strings.IndexByte(value, 0) >= 0 {
+		c.problems = append(c.problems, fmt.Sprintf("provider %q: value holds a NUL byte and cannot be exported: skipped", provider))
 		return
 	}
 	c.found = append(c.found, Credential{Provider: provider, Value: value, Kind: kind, Expires: expires})
@@ -100,6 +109,7 @@ func jsonType(raw []byte) string {
 func isNull(raw []byte) bool { return len(raw) == 0 || string(raw) == "null" }
 
 // optString decodes a field that must be a string when present; null counts as absent.
+// raw comes out of a validated document, so decoding cannot fail.
 func optString(field string, raw []byte) (string, error) {
 	if isNull(raw) {
 		return "", nil
@@ -107,34 +117,54 @@ func optString(field string, raw []byte) (string, error) {
 	if raw[0] != '"' {
 		return "", fieldError(field, raw, "a string")
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", fmt.Errorf("%s: %v", field, err)
-	}
-	return s, nil
+	return unquote(raw)
 }
 
-// members decodes an object's members into raw values, keeping only the wanted keys when
-// wanted is non-nil.
-func members(field string, raw []byte) (map[string]json.RawMessage, error) {
+// members collects an object's members (raw values, the last of duplicate names winning,
+// as encoding/json does).
+func members(field string, raw []byte) (map[string][]byte, error) {
 	if raw[0] != '{' {
 		return nil, fieldError(field, raw, "an object")
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("%s: %v", field, err)
-	}
-	return m, nil
+	m := map[string][]byte{}
+	err := scanObject(raw, func(key string, value []byte) bool {
+		m[key] = value
+		return true
+	})
+	return m, err
+}
+
+// sortedMembers lists an object's members sorted by name, the last of duplicate names
+// winning.
+func sortedMembers(data []byte) ([]member, error) {
+	var out []member
+	index := map[string]int{}
+	err := scanObject(data, func(key string, value []byte) bool {
+		if i, dup := index[key]; dup {
+			out[i].raw = value
+			return true
+		}
+		index[key] = len(out)
+		out = append(out, member{key, value})
+		return true
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
+	return out, err
+}
+
+type member struct {
+	key string
+	raw []byte
 }
 
 var claudeAPIFields = []string{"primaryApiKey", "apiKey", "anthropicApiKey", "customApiKey"}
 
 func parseClaudeAPI(data []byte, c *parseContext) error {
-	raw := make(map[string][]byte, len(claudeAPIFields))
+	var raw [4][]byte
 	err := scanObject(data, func(key string, value []byte) bool {
-		for _, f := range claudeAPIFields {
+		for i, f := range claudeAPIFields {
 			if key == f {
-				raw[f] = value
+				raw[i] = value
 			}
 		}
 		return true
@@ -142,8 +172,8 @@ func parseClaudeAPI(data []byte, c *parseContext) error {
 	if err != nil {
 		return err
 	}
-	for _, f := range claudeAPIFields {
-		s, err := optString(f, raw[f])
+	for i, f := range claudeAPIFields {
+		s, err := optString(f, raw[i])
 		if err != nil {
 			return err
 		}
@@ -190,9 +220,9 @@ func parseExpiry(field string, raw []byte, allowString bool) (time.Time, error) 
 	}
 	switch {
 	case raw[0] == '"' && allowString:
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return time.Time{}, fmt.Errorf("%s: %v", field, err)
+		s, err := unquote(raw)
+		if err != nil {
+			return time.Time{}, err
 		}
 		t, err := time.Parse(time.RFC3339, strings.TrimSpace(s))
 		if err != nil {
@@ -200,9 +230,14 @@ func parseExpiry(field string, raw []byte, allowString bool) (time.Time, error) 
 		}
 		return t, nil
 	case raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9'):
-		var ms float64
-		if err := json.Unmarshal(raw, &ms); err != nil {
-			return time.Time{}, fmt.Errorf("%s: %v", field, err)
+		ms, err := strconv.ParseFloat(string(raw), 64)
+		switch {
+		case err != nil && !errors.Is(err, strconv.ErrRange):
+			return time.Time{}, fmt.Errorf("%s is not a number", field)
+		case ms >= math.MaxInt64:
+			return time.UnixMilli(math.MaxInt64), nil
+		case ms <= math.MinInt64:
+			return time.UnixMilli(math.MinInt64), nil
 		}
 		return time.UnixMilli(int64(ms)), nil
 	}
@@ -255,25 +290,29 @@ func parseCodex(data []byte, c *parseContext) error {
 }
 
 // flatParser reads amika's own flat files: NAME → value, or NAME → {"value": …, …}.
+// Names are processed in sorted order of their normalized (trimmed, upper-cased) form.
 func flatParser(kind Kind) func([]byte, *parseContext) error {
 	return func(data []byte, c *parseContext) error {
-		type entry struct{ name, raw string }
-		var entries []entry
-		err := scanObject(data, func(key string, value []byte) bool {
-			entries = append(entries, entry{strings.ToUpper(strings.TrimSpace(key)), string(value)})
-			return true
-		})
+		entries, err := sortedMembers(data)
 		if err != nil {
 			return err
 		}
-		sort.SliceStable(entries, func(i, j int) bool { return entries[i].name < entries[j].name })
+		type named struct {
+			name string
+			member
+		}
+		list := make([]named, 0, len(entries))
 		for _, e := range entries {
+			list = append(list, named{strings.ToUpper(strings.TrimSpace(e.key)), e})
+		}
+		// entries are sorted by raw name, so equal normalized names keep that order.
+		sort.SliceStable(list, func(i, j int) bool { return list[i].name < list[j].name })
+		for _, e := range list {
 			provider, ok := ProviderForVariable(e.name)
 			if !ok {
 				continue
 			}
-			value, ok := flatValue([]byte(e.raw))
-			if ok {
+			if value, ok := flatValue(e.raw); ok {
 				c.add(provider, value, kind, time.Time{})
 			}
 		}
@@ -284,18 +323,18 @@ func flatParser(kind Kind) func([]byte, *parseContext) error {
 // flatValue takes a string, or the string "value" field of a richer record; anything else
 // does not count.
 func flatValue(raw []byte) (string, bool) {
-	var s string
 	switch raw[0] {
 	case '"':
-		if json.Unmarshal(raw, &s) == nil {
-			return s, true
-		}
+		s, err := unquote(raw)
+		return s, err == nil
 	case '{':
-		var rec struct {
-			Value *string `json:"value"`
+		m, err := members("", raw)
+		if err != nil {
+			return "", false
 		}
-		if json.Unmarshal(raw, &rec) == nil && rec.Value != nil {
-			return *rec.Value, true
+		if v := m["value"]; len(v) > 0 && v[0] == '"' {
+			s, err := unquote(v)
+			return s, err == nil
 		}
 	}
 	return "", false
@@ -325,22 +364,13 @@ func ProviderForVariable(name string) (string, bool) {
 }
 
 func parseOpenCode(data []byte, c *parseContext) error {
-	type entry struct {
-		id  string
-		raw []byte
-	}
-	var entries []entry
-	err := scanObject(data, func(key string, value []byte) bool {
-		entries = append(entries, entry{key, value})
-		return true
-	})
+	entries, err := sortedMembers(data)
 	if err != nil {
 		return err
 	}
-	sort.SliceStable(entries, func(i, j int) bool { return entries[i].id < entries[j].id })
 	for _, e := range entries {
-		if err := openCodeEntry(e.id, e.raw, c); err != nil {
-			c.problems = append(c.problems, fmt.Sprintf("entry %q skipped: %v", e.id, err))
+		if err := openCodeEntry(e.key, e.raw, c); err != nil {
+			c.problems = append(c.problems, fmt.Sprintf("entry %q skipped: %v", e.key, err))
 		}
 	}
 	return nil
@@ -390,6 +420,8 @@ var ampPaths = [][]string{
 	{"anthropic", "apiKey"}, {"anthropic", "token"},
 }
 
+// parseAmp takes the first non-empty string among ampPaths; a path holding anything else
+// is passed over, as Amp's own lookup does.
 func parseAmp(data []byte, c *parseContext) error {
 	top := map[string][]byte{}
 	err := scanObject(data, func(key string, value []byte) bool {
@@ -403,29 +435,26 @@ func parseAmp(data []byte, c *parseContext) error {
 	if err != nil {
 		return err
 	}
+	nested := map[string]map[string][]byte{}
 	for _, p := range ampPaths {
 		raw := top[p[0]]
 		if len(p) == 2 {
-			raw = nestedField(raw, p[1])
+			if len(raw) == 0 || raw[0] != '{' {
+				continue
+			}
+			m, ok := nested[p[0]]
+			if !ok {
+				m, _ = members(p[0], raw)
+				nested[p[0]] = m
+			}
+			raw = m[p[1]]
 		}
 		if len(raw) > 0 && raw[0] == '"' {
-			var s string
-			if json.Unmarshal(raw, &s) == nil && strings.TrimSpace(s) != "" {
+			if s, err := unquote(raw); err == nil && strings.TrimSpace(s) != "" {
 				c.add("anthropic", s, KindAPIKey, time.Time{})
 				return nil
 			}
 		}
 	}
 	return nil
-}
-
-func nestedField(raw []byte, name string) []byte {
-	if len(raw) == 0 || raw[0] != '{' {
-		return nil
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
-		return nil
-	}
-	return m[name]
 }
