@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 
@@ -55,11 +56,16 @@ shells, git and processes on demand.`,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newAuthCmd())
+	root.AddCommand(newCredentialCmd())
 	return root
 }
 
 // Main runs amika with os.Args and returns the exit status.
 func Main() int {
+	if filepath.Base(os.Args[0]) == "git-credential-amika" {
+		// git runs credential.helper=amika as git-credential-amika ACTION.
+		return run(NewRoot(), append([]string{"credential"}, os.Args[1:]...))
+	}
 	return run(NewRoot(), os.Args[1:])
 }
 

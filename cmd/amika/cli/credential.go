@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/helper"
+)
+
+func newCredentialCmd() *cobra.Command {
+	var df discoveryFlags
+	cmd := &cobra.Command{
+		Use:   "credential get|store|erase | credential get PROVIDER-OR-NAME",
+		Short: "Answer credential requests: a git credential helper, and keys on demand",
+		Long: `A credential helper speaking git's protocol: key=value lines on stdin up to a blank
+line; a get answers with key=value lines on stdout, or nothing when nothing matches.
+
+git credentials (protocol=, host=, path=, username=, …) are kept in the amika store:
+  git config --global credential.helper '!amika credential'
+  or, with git-credential-amika (a link to amika) on PATH:
+  git config --global credential.helper amika
+
+provider=NAME answers with the key amika auth extract resolves for that provider (so does
+host= of a provider's API, e.g. api.anthropic.com); name=SECRET answers with a stored secret.
+
+The bare form prints only the secret and a newline (exit status 1 when nothing is found):
+  amika credential get anthropic
+  export OPENAI_API_KEY="$(amika credential get openai)"`,
+		Args: wrapArgs(cobra.RangeArgs(1, 2)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			// The store lives where openStore puts it (not under --homedir, which only
+			// moves discovery); the lock sits next to it.
+			paths, err := discovery.DefaultPaths("")
+			if err != nil {
+				return err
+			}
+			opt := helper.Options{
+				OpenStore: openStore,
+				Discover: func() ([]discovery.Credential, error) {
+					res, err := df.discover()
+					warn(cmd.ErrOrStderr(), res.Warnings)
+					return res.Credentials, err
+				},
+				LockPath: filepath.Join(paths.DataDir, "amika", "git-credential.lock"),
+			}
+			if len(args) == 2 {
+				if args[0] != "get" {
+					return usagef("credential %s takes no argument (only get PROVIDER-OR-NAME does)", args[0])
+				}
+				value, err := helper.Lookup(args[1], opt)
+				if err != nil {
+					return fmt.Errorf("credential: %w", err)
+				}
+				_, err = fmt.Fprintln(cmd.OutOrStdout(), value)
+				return err
+			}
+			if err := helper.Serve(args[0], cmd.InOrStdin(), cmd.OutOrStdout(), opt); err != nil {
+				return fmt.Errorf("credential: %w", err)
+			}
+			return nil
+		},
+	}
+	df.register(cmd)
+	return cmd
+}
