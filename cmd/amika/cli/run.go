@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/amika-dev/amika/discovery"
+	amikarun "github.com/amika-dev/amika/run"
+)
+
+func newRunCmd() *cobra.Command {
+	var (
+		df      discoveryFlags
+		secrets []string
+		opt     amikarun.Options
+	)
+	cmd := &cobra.Command{
+		Use:   "run [--secret env:NAME=SECRET]… [--provider P]… [--claude ID] [--discovered] -- CMD [ARGS…]",
+		Short: "Run a command with exactly the named secrets added to its environment",
+		Long: `Run CMD with the named secrets added to its environment, and nothing else added.
+amika execs CMD: CMD's exit status is amika's and signals reach it. A secret that does not
+exist is an error naming it; CMD does not start then. Values go through the environment,
+never through argv.
+
+  --secret env:NAME=SECRET   the stored secret SECRET as $NAME
+  --secret env:SECRET        the stored secret SECRET under its own name
+  --provider P               what discovery resolves for P, under P's variables
+                             (anthropic: ANTHROPIC_API_KEY, CLAUDE_API_KEY)
+  --claude ID, --codex ID    a credential stored by "amika secret claude|codex push"
+  --discovered               everything "amika auth extract" resolves
+
+An Anthropic OAuth credential also goes in as CLAUDE_CODE_OAUTH_TOKEN.
+
+  amika run --secret env:ANTHROPIC_API_KEY=my-claude-key -- claude
+  amika run --provider anthropic -- claude -p hello`,
+		Args: wrapArgs(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, s := range secrets {
+				ref, err := amikarun.ParseSecretRef(s)
+				if err != nil {
+					return usageError{err}
+				}
+				opt.Secrets = append(opt.Secrets, ref)
+			}
+			opt.Store = openStore
+			opt.Discover = func() (discovery.Result, error) { return df.discover() }
+			vars, warnings, err := amikarun.Resolve(opt)
+			warn(cmd.ErrOrStderr(), warnings)
+			if err != nil {
+				return err
+			}
+			return amikarun.Exec(args, amikarun.Environ(os.Environ(), vars))
+		},
+	}
+	cmd.Flags().SetInterspersed(false)
+	df.register(cmd)
+	cmd.Flags().StringArrayVar(&secrets, "secret", nil, "add a stored secret: env:NAME=SECRET or env:SECRET (repeatable)")
+	cmd.Flags().StringArrayVar(&opt.Providers, "provider", nil, "add the discovered credential of provider `P` (repeatable)")
+	cmd.Flags().StringVar(&opt.Claude, "claude", "", "add a stored Claude credential by `ID`")
+	cmd.Flags().StringVar(&opt.Codex, "codex", "", "add a stored Codex credential by `ID`")
+	cmd.Flags().BoolVar(&opt.Discovered, "discovered", false, "add everything discovery resolves")
+	return cmd
+}

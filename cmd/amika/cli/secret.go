@@ -1,0 +1,372 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/store"
+)
+
+var fallbackNotice sync.Once
+
+// openStore opens the store AMIKA_STORE selects; every command that reads or writes secrets
+// goes through it. When auto falls back to the file store it says so once on stderr.
+func openStore() (store.Store, error) {
+	paths, err := discovery.DefaultPaths("")
+	if err != nil {
+		return nil, err
+	}
+	c, err := store.Choose(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	if c.FellBack {
+		fallbackNotice.Do(func() {
+			why := strings.TrimPrefix(c.Reason, "AMIKA_STORE=auto: ")
+			fmt.Fprintf(os.Stderr, "amika: warning: %s; using the file store %s (set AMIKA_STORE=file to choose it and silence this)\n", why, tildePath(paths.KeychainFile(), paths.Home))
+		})
+	}
+	return store.OpenChoice(paths, c), nil
+}
+
+// storedSecrets is the keyring side of discovery's amika_keychain source. With the file
+// store (chosen or fallen back to) it is nil: keychain.json is already a source, and no
+// D-Bus connection is opened.
+func storedSecrets(p discovery.Paths) *discovery.StoredSecrets {
+	const label = "keyring:amika"
+	c, err := store.Choose(os.Getenv)
+	if err != nil {
+		return &discovery.StoredSecrets{Label: label, Read: func() (map[string]string, error) { return nil, err }}
+	}
+	if c.Backend != "keyring" {
+		return nil
+	}
+	kr := store.NewKeyring(p)
+	return &discovery.StoredSecrets{Label: label, Read: func() (map[string]string, error) {
+		return kr.Values(func(name string) bool {
+			_, ok := discovery.ProviderForVariable(name)
+			return ok
+		})
+	}}
+}
+
+func storeWhere(st store.Store) string {
+	if f, ok := st.(*store.File); ok {
+		p, _ := discovery.DefaultPaths("")
+		return "the file store (" + tildePath(f.Path(), p.Home) + ")"
+	}
+	return "the keyring (service " + store.Service + ")"
+}
+
+func newSecretCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "secret",
+		Short: "Keep secrets in the OS keyring (or the file store) and manage them",
+		Long: `Keep API keys and OAuth credentials in the OS keyring (Secret Service, macOS Keychain,
+Windows Credential Manager) or, where none answers, in <data dir>/amika/keychain.json.
+AMIKA_STORE=keyring|file|auto chooses (default auto); "amika secret status" says which.`,
+	}
+	cmd.AddCommand(newSecretPushCmd(), newSecretListCmd(), newSecretGetCmd(), newSecretDeleteCmd(),
+		newSecretStatusCmd(), newSecretExtractCmd(), newSecretAgentCmd("claude"), newSecretAgentCmd("codex"))
+	return cmd
+}
+
+func checkOutput(output string) error {
+	if output != "table" && output != "json" {
+		return usagef("unknown output %q (want table or json)", output)
+	}
+	return nil
+}
+
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+type jsonSecret struct {
+	Name     string `json:"name"`
+	Type     string `json:"type"`
+	Provider string `json:"provider,omitempty"`
+	Created  string `json:"created,omitempty"`
+	Updated  string `json:"updated,omitempty"`
+	Origin   string `json:"origin,omitempty"`
+	Agent    string `json:"agent,omitempty"`
+	Label    string `json:"label,omitempty"`
+}
+
+func toJSON(s store.Secret) jsonSecret {
+	j := jsonSecret{Name: s.Name, Type: string(s.Type), Provider: s.Provider, Origin: s.Origin, Agent: s.Agent, Label: s.Label}
+	if !s.Created.IsZero() {
+		j.Created = timeText(s.Created)
+	}
+	if !s.Updated.IsZero() {
+		j.Updated = timeText(s.Updated)
+	}
+	return j
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func newSecretListCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List stored secrets: NAME, TYPE, PROVIDER, UPDATED (never values)",
+		Args:  wrapArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			st, err := openStore()
+			if err != nil {
+				return err
+			}
+			list, err := st.List()
+			if err != nil {
+				return err
+			}
+			if output == "json" {
+				out := make([]jsonSecret, 0, len(list))
+				for _, s := range list {
+					out = append(out, toJSON(s))
+				}
+				return writeJSON(cmd.OutOrStdout(), out)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tTYPE\tPROVIDER\tUPDATED")
+			for _, s := range list {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, s.Type, dash(s.Provider), timeText(s.Updated))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	return cmd
+}
+
+func notFound(st store.Store, names []string) error {
+	word := "secret"
+	if len(names) > 1 {
+		word = "secrets"
+	}
+	return fmt.Errorf("%s not found in %s: %s", word, storeWhere(st), strings.Join(names, ", "))
+}
+
+func newSecretGetCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "get NAME",
+		Short: "Print a stored secret's value",
+		Args:  wrapArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := store.ValidateName(args[0]); err != nil {
+				return usageError{err}
+			}
+			st, err := openStore()
+			if err != nil {
+				return err
+			}
+			var value string
+			if kr, ok := st.(*store.Keyring); ok {
+				value, err = kr.Value(args[0]) // one lookup: the index is not needed
+			} else {
+				var s store.Secret
+				s, err = st.Get(args[0])
+				value = s.Value
+			}
+			if errors.Is(err, store.ErrNotFound) {
+				return notFound(st, args)
+			}
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(cmd.OutOrStdout(), value+"\n")
+			return err
+		},
+	}
+}
+
+// confirm asks a yes/no question on the terminal. Without a terminal it refuses with a
+// usage error naming --yes, rather than hang.
+func confirm(cmd *cobra.Command, what, question string) error {
+	in := cmd.InOrStdin()
+	if !isTerminal(in) {
+		return usagef("%s: standard input is not a terminal, so amika cannot ask for confirmation; pass --yes", what)
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "%s [y/N] ", question)
+	answer, err := readLine(in)
+	if err != nil && err != io.EOF {
+		return err
+	}
+	switch strings.ToLower(strings.TrimSpace(answer)) {
+	case "y", "yes":
+		return nil
+	}
+	return fmt.Errorf("%s: not confirmed; nothing changed", what)
+}
+
+func newSecretDeleteCmd() *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "delete NAME…",
+		Short: "Delete stored secrets (asks first; --yes skips)",
+		Args:  wrapArgs(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, n := range args {
+				if err := store.ValidateName(n); err != nil {
+					return usageError{err}
+				}
+			}
+			if !yes && !isTerminal(cmd.InOrStdin()) {
+				return confirm(cmd, "secret delete", "")
+			}
+			st, err := openStore()
+			if err != nil {
+				return err
+			}
+			list, err := st.List()
+			if err != nil {
+				return err
+			}
+			have := map[string]bool{}
+			for _, s := range list {
+				have[s.Name] = true
+			}
+			var missing []string
+			for _, n := range args {
+				if !have[n] {
+					if _, err := st.Get(n); err != nil { // not indexed, but maybe stored by another tool
+						missing = append(missing, n)
+					}
+				}
+			}
+			if len(missing) > 0 {
+				return notFound(st, missing)
+			}
+			if !yes {
+				q := fmt.Sprintf("Delete %s from %s?", strings.Join(args, ", "), storeWhere(st))
+				if err := confirm(cmd, "secret delete", q); err != nil {
+					return err
+				}
+			}
+			for _, n := range args {
+				if err := st.Delete(n); err != nil && !errors.Is(err, store.ErrNotFound) {
+					return err
+				}
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "amika: deleted %s from %s\n", strings.Join(args, ", "), storeWhere(st))
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "delete without asking")
+	return cmd
+}
+
+func newSecretStatusCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:     "status",
+		Aliases: []string{"doctor"},
+		Short:   "Say which store is in use (keyring or file) and why",
+		Args:    wrapArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			paths, err := discovery.DefaultPaths("")
+			if err != nil {
+				return err
+			}
+			c, err := store.Choose(os.Getenv)
+			if err != nil {
+				return err
+			}
+			st := store.OpenChoice(paths, c)
+			location := "service " + store.Service + " in the OS keyring"
+			if f, ok := st.(*store.File); ok {
+				location = f.Path()
+			}
+			count, listErr := -1, ""
+			if list, err := st.List(); err == nil {
+				count = len(list)
+			} else {
+				listErr = err.Error()
+			}
+			if output == "json" {
+				return writeJSON(cmd.OutOrStdout(), struct {
+					Backend  string `json:"backend"`
+					Mode     string `json:"mode"`
+					Reason   string `json:"reason"`
+					Location string `json:"location"`
+					Secrets  int    `json:"secrets"`
+					Error    string `json:"error,omitempty"`
+				}{c.Backend, c.Requested, c.Reason, location, count, listErr})
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "backend:  %s\n", c.Backend)
+			fmt.Fprintf(w, "why:      %s\n", c.Reason)
+			fmt.Fprintf(w, "location: %s\n", location)
+			if listErr != "" {
+				fmt.Fprintf(w, "secrets:  unreadable: %s\n", listErr)
+				return exitError{1}
+			}
+			fmt.Fprintf(w, "secrets:  %d\n", count)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	return cmd
+}
+
+// maskedTable shows what is about to be stored: names, masked values, where they came from.
+func maskedTable(w io.Writer, rows [][3]string) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tVALUE\tFROM")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r[0], r[1], r[2])
+	}
+	tw.Flush()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func sortedNames(secrets []store.Secret) []string {
+	out := make([]string, len(secrets))
+	for i, s := range secrets {
+		out[i] = s.Name
+	}
+	sort.Strings(out)
+	return out
+}
+
+func newTable(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+}

@@ -1,0 +1,6 @@
+package cli
+
+import "golang.org/x/sys/unix"
+
+const ioctlGetTermios = unix.TCGETS
+const ioctlSetTermios = unix.TCSETS

@@ -1,0 +1,220 @@
+// Package run launches one command with exactly the secrets it was given added to its
+// environment: `amika run --secret env:NAME=SECRET -- CMD ARGS…`. Values travel in the
+// environment only, never in argv.
+package run
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/store"
+	"github.com/amika-dev/amika/store/agent"
+)
+
+// OAuthTokenVar is the variable Claude Code reads an OAuth token from.
+const OAuthTokenVar = "CLAUDE_CODE_OAUTH_TOKEN"
+
+// SecretRef is one --secret env:VAR=SECRET.
+type SecretRef struct {
+	Var, Secret string
+}
+
+// ParseSecretRef reads env:VAR=SECRET or env:SECRET (the secret's own name as variable).
+func ParseSecretRef(arg string) (SecretRef, error) {
+	rest, ok := strings.CutPrefix(arg, "env:")
+	if !ok {
+		return SecretRef{}, fmt.Errorf("--secret %q: want env:NAME=SECRET or env:SECRET", arg)
+	}
+	v, secret, hasEq := strings.Cut(rest, "=")
+	if !hasEq {
+		secret = v
+	}
+	if err := store.ValidateName(secret); err != nil {
+		return SecretRef{}, fmt.Errorf("--secret %q: %v", arg, err)
+	}
+	if !discovery.ValidName(v) {
+		if !hasEq {
+			return SecretRef{}, fmt.Errorf("--secret %q: %q is not a valid variable name; name one with env:NAME=%s", arg, v, secret)
+		}
+		return SecretRef{}, fmt.Errorf("--secret %q: %q is not a valid variable name", arg, v)
+	}
+	return SecretRef{Var: v, Secret: secret}, nil
+}
+
+// Options are what to inject.
+type Options struct {
+	Secrets    []SecretRef
+	Providers  []string
+	Claude     string // a stored Claude credential's ID or label
+	Codex      string // a stored Codex credential's ID or label
+	Discovered bool
+	// Store opens the store; called only when a secret is named.
+	Store func() (store.Store, error)
+	// Discover runs discovery; called only for --provider and --discovered.
+	Discover func() (discovery.Result, error)
+}
+
+// Var is one variable to add to the command's environment.
+type Var struct {
+	Name, Value string
+	From        string // what it came from, for messages: "secret NAME", "provider P"
+}
+
+// Resolve turns the options into variables, sorted by name. Later kinds override earlier
+// ones: --discovered, then --provider, then --claude/--codex, then --secret. Every missing
+// secret or provider is an error naming it; nothing is returned then.
+func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
+	vars := map[string]Var{}
+	set := func(name, value, from string) { vars[name] = Var{name, value, from} }
+	var warnings []discovery.Warning
+	if opt.Discovered || len(opt.Providers) > 0 {
+		res, err := opt.Discover()
+		if err != nil {
+			return nil, nil, err
+		}
+		warnings = res.Warnings
+		byProvider := map[string]discovery.Credential{}
+		for _, c := range res.Credentials {
+			byProvider[c.Provider] = c
+		}
+		if opt.Discovered {
+			as, warns := discovery.Assignments(res.Credentials)
+			warnings = append(warnings, warns...)
+			for _, a := range as {
+				set(a.Name, a.Value, "discovered "+a.Provider)
+			}
+			if c, ok := byProvider["anthropic"]; ok && c.Kind == discovery.KindOAuth {
+				set(OAuthTokenVar, c.Value, "discovered anthropic")
+			}
+		}
+		var missing []string
+		for _, p := range opt.Providers {
+			p = discovery.Canonical(p)
+			c, ok := byProvider[p]
+			if !ok {
+				missing = append(missing, p)
+				continue
+			}
+			as, warns := discovery.Assignments([]discovery.Credential{c})
+			warnings = append(warnings, warns...)
+			for _, a := range as {
+				set(a.Name, a.Value, "provider "+p)
+			}
+			if p == "anthropic" && c.Kind == discovery.KindOAuth {
+				set(OAuthTokenVar, c.Value, "provider "+p)
+			}
+		}
+		if len(missing) > 0 {
+			return nil, warnings, fmt.Errorf("no credential discovered for provider %s (amika auth sources shows what was looked at)", strings.Join(missing, ", "))
+		}
+	}
+	if opt.Claude != "" || opt.Codex != "" || len(opt.Secrets) > 0 {
+		st, err := opt.Store()
+		if err != nil {
+			return nil, warnings, err
+		}
+		for _, a := range []struct{ agent, id string }{{"claude", opt.Claude}, {"codex", opt.Codex}} {
+			if a.id == "" {
+				continue
+			}
+			s, err := agent.Lookup(st, a.agent, a.id)
+			if err != nil {
+				return nil, warnings, err
+			}
+			value, oauth, err := credentialValue(s)
+			if err != nil {
+				return nil, warnings, err
+			}
+			for _, name := range discovery.EnvNames(agent.Provider(a.agent)) {
+				set(name, value, a.agent+" "+s.Name)
+			}
+			if oauth && a.agent == "claude" {
+				set(OAuthTokenVar, value, a.agent+" "+s.Name)
+			}
+		}
+		var missing []string
+		for _, ref := range opt.Secrets {
+			s, err := st.Get(ref.Secret)
+			if errors.Is(err, store.ErrNotFound) {
+				missing = append(missing, ref.Secret)
+				continue
+			}
+			if err != nil {
+				return nil, warnings, err
+			}
+			value, oauth, err := credentialValue(s)
+			if err != nil {
+				return nil, warnings, err
+			}
+			set(ref.Var, value, "secret "+s.Name)
+			if oauth && isAnthropic(s) {
+				set(OAuthTokenVar, value, "secret "+s.Name)
+			}
+		}
+		if len(missing) > 0 {
+			word := "secret"
+			if len(missing) > 1 {
+				word = "secrets"
+			}
+			return nil, warnings, fmt.Errorf("%s not found in the %s store: %s (amika secret list shows what is stored)", word, st.Name(), strings.Join(missing, ", "))
+		}
+	}
+	out := make([]Var, 0, len(vars))
+	for _, v := range vars {
+		if strings.IndexByte(v.Value, 0) >= 0 {
+			return nil, warnings, fmt.Errorf("%s: value holds a NUL byte and cannot go into the environment", v.From)
+		}
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, warnings, nil
+}
+
+func isAnthropic(s store.Secret) bool {
+	return s.Agent == "claude" || s.Provider == "anthropic"
+}
+
+// credentialValue is what goes into the environment for a stored secret: its value, or for
+// an agent's OAuth credential JSON, the access token in it.
+func credentialValue(s store.Secret) (value string, oauth bool, err error) {
+	if s.Type != store.TypeOAuth {
+		return s.Value, false, nil
+	}
+	a := s.Agent
+	if a == "" {
+		a = "claude"
+		if s.Provider == "openai" {
+			a = "codex"
+		}
+	}
+	if !strings.HasPrefix(strings.TrimSpace(s.Value), "{") {
+		return s.Value, true, nil // a bare token
+	}
+	tok, err := agent.AccessToken(a, s.Value)
+	if err != nil {
+		return "", true, fmt.Errorf("secret %s: %v", s.Name, err)
+	}
+	return tok, true, nil
+}
+
+// Environ is base with vars set, replacing any variable of the same name.
+func Environ(base []string, vars []Var) []string {
+	replace := map[string]bool{}
+	for _, v := range vars {
+		replace[v.Name] = true
+	}
+	out := make([]string, 0, len(base)+len(vars))
+	for _, kv := range base {
+		name, _, _ := strings.Cut(kv, "=")
+		if !replace[name] {
+			out = append(out, kv)
+		}
+	}
+	for _, v := range vars {
+		out = append(out, v.Name+"="+v.Value)
+	}
+	return out
+}

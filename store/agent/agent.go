@@ -1,0 +1,218 @@
+// Package agent finds the credentials Claude Code and Codex keep on this machine, as whole
+// values fit for the store (an API key, or the OAuth credential JSON with its refresh token),
+// and reads the access token back out of a stored OAuth JSON.
+package agent
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/zalando/go-keyring"
+
+	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/store"
+)
+
+// Agents lists the agents amika keeps credentials for.
+var Agents = []string{"claude", "codex"}
+
+// Provider is the canonical provider of an agent's credentials.
+func Provider(agent string) string {
+	if agent == "codex" {
+		return "openai"
+	}
+	return "anthropic"
+}
+
+// EnvKey is the variable an agent's API key is read from when no value is given.
+func EnvKey(agent string) string {
+	if agent == "codex" {
+		return "OPENAI_API_KEY"
+	}
+	return "ANTHROPIC_API_KEY"
+}
+
+// Candidate is one credential found for an agent.
+type Candidate struct {
+	Agent   string
+	Type    store.Type
+	Value   string // the API key, or the whole OAuth credential JSON
+	Origin  string // a path, "$ANTHROPIC_API_KEY", "macOS Keychain"
+	Expires time.Time
+}
+
+// Masked shows a candidate without its value: the key masked, or the access token masked.
+func (c Candidate) Masked() string {
+	if c.Type == store.TypeOAuth {
+		if tok, err := AccessToken(c.Agent, c.Value); err == nil {
+			return discovery.Mask(tok)
+		}
+		return "(OAuth JSON)"
+	}
+	return discovery.Mask(c.Value)
+}
+
+// Find lists the credentials of agent on this machine: its files, the API key in the
+// environment, and on macOS Claude Code's Keychain item. want filters by type ("" for all).
+func Find(agent string, p discovery.Paths, getenv func(string) string, want store.Type) []Candidate {
+	var out []Candidate
+	add := func(c Candidate) {
+		if want != "" && c.Type != want {
+			return
+		}
+		for _, o := range out {
+			if o.Value == c.Value {
+				return
+			}
+		}
+		out = append(out, c)
+	}
+	res := discovery.Discover(discovery.Options{Paths: p, Now: time.Now(), NoOAuth: true})
+	for _, f := range res.Files {
+		if !ownSource(agent, f.Source) {
+			continue
+		}
+		for _, c := range f.Found {
+			if c.Kind == discovery.KindAPIKey {
+				add(Candidate{Agent: agent, Type: store.TypeAPIKey, Value: c.Value, Origin: f.Path})
+			}
+		}
+	}
+	// OAuth credentials are read whole, expired access tokens included: the refresh token
+	// is what keeps them useful.
+	for _, src := range discovery.Sources {
+		if !ownSource(agent, src.ID) || src.ID == "claude_api" {
+			continue
+		}
+		for _, path := range src.Files(p) {
+			data, err := os.ReadFile(path)
+			if err != nil || len(data) > 1<<20 {
+				continue
+			}
+			if _, err := AccessToken(agent, string(data)); err == nil {
+				add(Candidate{Agent: agent, Type: store.TypeOAuth, Value: compact(data), Origin: path})
+			}
+		}
+	}
+	if v := strings.TrimSpace(getenv(EnvKey(agent))); v != "" {
+		add(Candidate{Agent: agent, Type: store.TypeAPIKey, Value: v, Origin: "$" + EnvKey(agent)})
+	}
+	if agent == "claude" && runtime.GOOS == "darwin" {
+		if v, err := keyring.Get("Claude Code-credentials", getenv("USER")); err == nil && strings.TrimSpace(v) != "" {
+			if _, err := AccessToken(agent, v); err == nil {
+				add(Candidate{Agent: agent, Type: store.TypeOAuth, Value: compact([]byte(v)), Origin: "macOS Keychain (Claude Code-credentials)"})
+			}
+		}
+	}
+	return out
+}
+
+func ownSource(agent, source string) bool {
+	switch agent {
+	case "claude":
+		return source == "claude_api" || source == "claude_oauth"
+	case "codex":
+		return source == "codex"
+	}
+	return false
+}
+
+func compact(data []byte) string {
+	var b bytes.Buffer
+	if json.Compact(&b, data) == nil {
+		return b.String()
+	}
+	return strings.TrimSpace(string(data))
+}
+
+// FromValue checks a value given for an agent credential of type t: an OAuth value must be
+// the credential JSON with an access token; an API key is taken as it is.
+func FromValue(agent string, t store.Type, value, origin string) (Candidate, error) {
+	value = strings.TrimSpace(value)
+	if t == store.TypeOAuth {
+		if _, err := AccessToken(agent, value); err != nil {
+			return Candidate{}, fmt.Errorf("%s: %v", origin, err)
+		}
+		value = compact([]byte(value))
+	}
+	return Candidate{Agent: agent, Type: t, Value: value, Origin: origin}, nil
+}
+
+// AccessToken reads the access token out of an OAuth credential JSON: Claude Code's
+// {"claudeAiOauth":{"accessToken":…}} (or the inner object alone), Codex's
+// {"tokens":{"access_token":…}}. Errors never quote the value.
+func AccessToken(agent, value string) (string, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(value), &top); err != nil || top == nil {
+		return "", errors.New("not an OAuth credential JSON object")
+	}
+	inner, field := top, "accessToken"
+	switch agent {
+	case "claude":
+		if raw, ok := top["claudeAiOauth"]; ok {
+			if json.Unmarshal(raw, &inner) != nil || inner == nil {
+				return "", errors.New("claudeAiOauth is not an object")
+			}
+		}
+	case "codex":
+		field = "access_token"
+		if raw, ok := top["tokens"]; ok {
+			if json.Unmarshal(raw, &inner) != nil || inner == nil {
+				return "", errors.New("tokens is not an object")
+			}
+		}
+	}
+	var tok string
+	if raw, ok := inner[field]; !ok || json.Unmarshal(raw, &tok) != nil || strings.TrimSpace(tok) == "" {
+		return "", fmt.Errorf("no %s string in the OAuth credential JSON", field)
+	}
+	return strings.TrimSpace(tok), nil
+}
+
+// ID is the store name of an agent credential labelled label: "claude-" + label.
+func ID(agent, label string) string {
+	return agent + "-" + label
+}
+
+// DefaultLabel is the label of a credential pushed without --name.
+func DefaultLabel(t store.Type) string {
+	if t == store.TypeOAuth {
+		return "oauth"
+	}
+	return "api-key"
+}
+
+// List returns the stored credentials of agent.
+func List(s store.Store, agent string) ([]store.Secret, error) {
+	all, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Secret
+	for _, x := range all {
+		if x.Agent == agent {
+			out = append(out, x)
+		}
+	}
+	return out, nil
+}
+
+// Lookup finds a stored credential of agent by ID or by label.
+func Lookup(s store.Store, agent, idOrLabel string) (store.Secret, error) {
+	list, err := List(s, agent)
+	if err != nil {
+		return store.Secret{}, err
+	}
+	for _, x := range list {
+		if x.Name == idOrLabel || x.Label == idOrLabel || x.Name == ID(agent, idOrLabel) {
+			return s.Get(x.Name)
+		}
+	}
+	return store.Secret{}, fmt.Errorf("no %s credential %q (amika secret %s list shows them)", agent, idOrLabel, agent)
+}

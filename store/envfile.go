@@ -1,0 +1,143 @@
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Pair is one NAME=VALUE read from the command line, the environment or an env file.
+type Pair struct {
+	Name, Value string
+	Origin      string // "argument", "$NAME", "file.env:3", "stdin"
+}
+
+// ParseEnvFile reads an env file by Docker's rules: blank lines and lines whose first
+// non-blank is '#' are skipped; every other line needs '='; the name is the text before the
+// first '=', trimmed; the value is everything after it, verbatim (no quotes stripped, no
+// comments, no `export`, no substitution). The first bad line fails the whole file, and the
+// error names its line number, never its value.
+func ParseEnvFile(r io.Reader, path string) ([]Pair, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("env file %s: %v", path, err)
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	var out []Pair
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64<<10), len(data)+1)
+	line := 0
+	for sc.Scan() {
+		line++
+		text := sc.Text()
+		trimmed := strings.TrimLeft(text, " \t")
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		name, value, ok := strings.Cut(text, "=")
+		if !ok {
+			return nil, fmt.Errorf("env file %s: line %d: no '=' (want NAME=VALUE)", path, line)
+		}
+		name = strings.TrimSpace(name)
+		if err := ValidateName(name); err != nil {
+			return nil, fmt.Errorf("env file %s: line %d: %v", path, line, err)
+		}
+		if err := ValidateValue(name, value); err != nil {
+			return nil, fmt.Errorf("env file %s: line %d: %v", path, line, err)
+		}
+		out = append(out, Pair{Name: name, Value: value, Origin: fmt.Sprintf("%s:%d", path, line)})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("env file %s: line %d: %v", path, line+1, err)
+	}
+	return out, nil
+}
+
+// ParseAssignment splits a NAME=VALUE argument and validates both parts.
+func ParseAssignment(arg string) (Pair, error) {
+	name, value, ok := strings.Cut(arg, "=")
+	if !ok {
+		return Pair{}, fmt.Errorf("argument %q: want NAME=VALUE", safePrefix(arg))
+	}
+	if err := ValidateName(name); err != nil {
+		return Pair{}, err
+	}
+	if err := ValidateValue(name, value); err != nil {
+		return Pair{}, err
+	}
+	return Pair{Name: name, Value: value, Origin: "argument"}, nil
+}
+
+// safePrefix shows an argument that lacks '=' (it may be a value pasted by mistake) only
+// when it looks like a name.
+func safePrefix(arg string) string {
+	if ValidateName(arg) == nil && len(arg) <= 32 {
+		return arg
+	}
+	return "…"
+}
+
+// Merge applies later pairs over earlier ones, keeping first-seen order.
+func Merge(groups ...[]Pair) []Pair {
+	pos := map[string]int{}
+	var out []Pair
+	for _, g := range groups {
+		for _, p := range g {
+			if i, ok := pos[p.Name]; ok {
+				out[i] = p
+				continue
+			}
+			pos[p.Name] = len(out)
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// SetMany stores several secrets: in one write where the backend can, else one by one.
+func SetMany(s Store, secrets []Secret) error {
+	if m, ok := s.(interface{ SetMany([]Secret) error }); ok {
+		return m.SetMany(secrets)
+	}
+	for _, x := range secrets {
+		if err := s.Set(x); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Values reads all values by name from any backend, for discovery.
+func Values(s Store, keep func(string) bool) (map[string]string, error) {
+	switch b := s.(type) {
+	case *Keyring:
+		return b.Values(keep)
+	case *File:
+		all, err := b.Values()
+		if err != nil || keep == nil {
+			return all, err
+		}
+		for n := range all {
+			if !keep(n) {
+				delete(all, n)
+			}
+		}
+		return all, nil
+	}
+	list, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, x := range list {
+		if keep != nil && !keep(x.Name) {
+			continue
+		}
+		if v, err := s.Get(x.Name); err == nil {
+			out[x.Name] = v.Value
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,245 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/zalando/go-keyring"
+
+	"github.com/amika-dev/amika/discovery"
+)
+
+// Service is the keyring service name amika's items are filed under; `secret-tool lookup
+// service amika username NAME` reads one from libsecret's side.
+const Service = "amika"
+
+// indexUser names the index item. ':' cannot appear in a secret's name, so it never
+// collides with one.
+const indexUser = "amika:index"
+
+// Keyring keeps each secret as one item of the OS keyring (Secret Service, macOS Keychain,
+// Windows Credential Manager) and their metadata, never values, in an index item, because
+// go-keyring cannot enumerate items. Writers hold a lock file under the state directory
+// around the item write and the index read-modify-write, so index and items stay consistent
+// under concurrent writers.
+type Keyring struct {
+	paths discovery.Paths
+	now   func() time.Time
+}
+
+// NewKeyring returns the keyring store; paths place its lock file and stamp.
+func NewKeyring(p discovery.Paths) *Keyring {
+	return &Keyring{paths: p, now: time.Now}
+}
+
+func (k *Keyring) Name() string { return "keyring" }
+
+func (k *Keyring) lockPath() string {
+	return filepath.Join(k.paths.StateDir, "amika", "keyring.lock")
+}
+
+type indexEntry struct {
+	Type     Type   `json:"type,omitempty"`
+	Provider string `json:"provider,omitempty"`
+	Created  string `json:"created,omitempty"`
+	Updated  string `json:"updated,omitempty"`
+	Origin   string `json:"origin,omitempty"`
+	Agent    string `json:"agent,omitempty"`
+	Label    string `json:"label,omitempty"`
+}
+
+type index struct {
+	Version int                   `json:"version"`
+	Secrets map[string]indexEntry `json:"secrets"`
+}
+
+func keyringError(what string, err error) error {
+	return fmt.Errorf("keyring: %s: %v", what, err)
+}
+
+func (k *Keyring) readIndex() (index, error) {
+	idx := index{Version: 1, Secrets: map[string]indexEntry{}}
+	raw, err := keyring.Get(Service, indexUser)
+	if errors.Is(err, keyring.ErrNotFound) {
+		return idx, nil
+	}
+	if err != nil {
+		return idx, keyringError("cannot read the index", err)
+	}
+	if err := json.Unmarshal([]byte(raw), &idx); err != nil {
+		return idx, fmt.Errorf("keyring: the index item (service %s, username %s) cannot be parsed; amika will not overwrite it: %v", Service, indexUser, err)
+	}
+	if idx.Secrets == nil {
+		idx.Secrets = map[string]indexEntry{}
+	}
+	return idx, nil
+}
+
+func (k *Keyring) writeIndex(idx index) error {
+	data, err := marshal(idx)
+	if err != nil {
+		return err
+	}
+	if err := keyring.Set(Service, indexUser, string(data)); err != nil {
+		return keyringError("cannot write the index", err)
+	}
+	return nil
+}
+
+func withMeta(s Secret, e indexEntry) Secret {
+	s.Type, s.Provider, s.Origin, s.Agent, s.Label = e.Type, e.Provider, e.Origin, e.Agent, e.Label
+	s.Created, _ = time.Parse(time.RFC3339, e.Created)
+	s.Updated, _ = time.Parse(time.RFC3339, e.Updated)
+	return Infer(s)
+}
+
+func entryOf(s Secret) indexEntry {
+	e := indexEntry{Type: s.Type, Provider: s.Provider, Origin: s.Origin, Agent: s.Agent, Label: s.Label}
+	if !s.Created.IsZero() {
+		e.Created = s.Created.UTC().Format(time.RFC3339)
+	}
+	if !s.Updated.IsZero() {
+		e.Updated = s.Updated.UTC().Format(time.RFC3339)
+	}
+	return e
+}
+
+// Value reads one secret's value without its metadata: one keyring lookup.
+func (k *Keyring) Value(name string) (string, error) {
+	if err := ValidateName(name); err != nil {
+		return "", ErrNotFound
+	}
+	v, err := keyring.Get(Service, name)
+	if errors.Is(err, keyring.ErrNotFound) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", keyringError("cannot read "+name, err)
+	}
+	return v, nil
+}
+
+func (k *Keyring) Get(name string) (Secret, error) {
+	v, err := k.Value(name)
+	if err != nil {
+		return Secret{}, err
+	}
+	s := Secret{Name: name, Value: v}
+	idx, err := k.readIndex()
+	if err != nil {
+		return Infer(s), nil // the value is what was asked for; metadata is best effort
+	}
+	if e, ok := idx.Secrets[name]; ok {
+		return withMeta(s, e), nil
+	}
+	return Infer(s), nil // stored by another tool (secret-tool store service amika username NAME)
+}
+
+func (k *Keyring) List() ([]Secret, error) {
+	idx, err := k.readIndex()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Secret, 0, len(idx.Secrets))
+	for name, e := range idx.Secrets {
+		out = append(out, withMeta(Secret{Name: name}, e))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Values returns the values of the indexed secrets whose names pass keep (all when nil).
+func (k *Keyring) Values(keep func(name string) bool) (map[string]string, error) {
+	idx, err := k.readIndex()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for name := range idx.Secrets {
+		if keep != nil && !keep(name) {
+			continue
+		}
+		v, err := k.Value(name)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[name] = v
+	}
+	return out, nil
+}
+
+func (k *Keyring) Set(s Secret) error { return k.SetMany([]Secret{s}) }
+
+// SetMany stores several secrets under one lock and one index write.
+func (k *Keyring) SetMany(secrets []Secret) error {
+	for _, s := range secrets {
+		if err := Validate(s); err != nil {
+			return err
+		}
+	}
+	unlock, err := lockFile(k.lockPath())
+	if err != nil {
+		return keyringError("cannot lock", err)
+	}
+	defer unlock()
+	idx, err := k.readIndex()
+	if err != nil {
+		return err
+	}
+	now := k.now()
+	for _, s := range secrets {
+		var prev *Secret
+		if e, ok := idx.Secrets[s.Name]; ok {
+			p := withMeta(Secret{Name: s.Name}, e)
+			prev = &p
+		}
+		s = merge(s, prev, now)
+		if err := keyring.Set(Service, s.Name, s.Value); err != nil {
+			return keyringError("cannot store "+s.Name, err)
+		}
+		idx.Secrets[s.Name] = entryOf(s)
+	}
+	if err := k.writeIndex(idx); err != nil {
+		return err
+	}
+	touchStamp(k.paths)
+	return nil
+}
+
+func (k *Keyring) Delete(name string) error {
+	if ValidateName(name) != nil {
+		return ErrNotFound
+	}
+	unlock, err := lockFile(k.lockPath())
+	if err != nil {
+		return keyringError("cannot lock", err)
+	}
+	defer unlock()
+	idx, err := k.readIndex()
+	if err != nil {
+		return err
+	}
+	_, indexed := idx.Secrets[name]
+	err = keyring.Delete(Service, name)
+	if errors.Is(err, keyring.ErrNotFound) && !indexed {
+		return ErrNotFound
+	}
+	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+		return keyringError("cannot delete "+name, err)
+	}
+	if indexed {
+		delete(idx.Secrets, name)
+		if err := k.writeIndex(idx); err != nil {
+			return err
+		}
+	}
+	touchStamp(k.paths)
+	return nil
+}

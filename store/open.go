@@ -1,0 +1,213 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/amika-dev/amika/discovery"
+)
+
+// Choice is which backend AMIKA_STORE and the machine select, and why.
+type Choice struct {
+	Backend   string // "keyring" or "file"
+	Requested string // AMIKA_STORE's value: "keyring", "file" or "auto"
+	Reason    string
+	// FellBack is set when auto wanted the keyring, found none, and chose the file.
+	FellBack bool
+}
+
+// ProbeTimeout bounds how long auto waits for the Secret Service before using the file.
+const ProbeTimeout = 300 * time.Millisecond
+
+// explicitTimeout bounds connecting to the keyring when AMIKA_STORE=keyring asks for it.
+const explicitTimeout = 5 * time.Second
+
+// Choose reads AMIKA_STORE (keyring, file or auto; empty means auto) and, when the keyring
+// is wanted, checks that it answers within a bounded time. It never opens D-Bus for
+// AMIKA_STORE=file.
+func Choose(getenv func(string) string) (Choice, error) {
+	mode := strings.TrimSpace(getenv("AMIKA_STORE"))
+	switch mode {
+	case "file":
+		return Choice{Backend: "file", Requested: mode, Reason: "AMIKA_STORE=file"}, nil
+	case "keyring":
+		where, err := probeKeyring(getenv, explicitTimeout)
+		if err != nil {
+			return Choice{Requested: mode}, fmt.Errorf("keyring: AMIKA_STORE=keyring, but %v (AMIKA_STORE=file uses the file store)", err)
+		}
+		return Choice{Backend: "keyring", Requested: mode, Reason: "AMIKA_STORE=keyring: " + where}, nil
+	case "", "auto":
+		where, err := probeKeyring(getenv, ProbeTimeout)
+		if err != nil {
+			return Choice{Backend: "file", Requested: "auto", FellBack: true, Reason: "AMIKA_STORE=auto: no keyring: " + err.Error()}, nil
+		}
+		return Choice{Backend: "keyring", Requested: "auto", Reason: "AMIKA_STORE=auto: " + where}, nil
+	}
+	return Choice{}, fmt.Errorf("AMIKA_STORE=%q: want keyring, file or auto", mode)
+}
+
+// Open opens the store AMIKA_STORE selects, with the reason for the choice.
+func Open(p discovery.Paths, getenv func(string) string) (Store, string, error) {
+	c, err := Choose(getenv)
+	if err != nil {
+		return nil, "", err
+	}
+	return OpenChoice(p, c), c.Reason, nil
+}
+
+// OpenChoice opens the backend c names.
+func OpenChoice(p discovery.Paths, c Choice) Store {
+	if c.Backend == "keyring" {
+		return NewKeyring(p)
+	}
+	return NewFile(p)
+}
+
+// probeKeyring says where the keyring answers, or why it does not.
+func probeKeyring(getenv func(string) string, timeout time.Duration) (string, error) {
+	switch runtime.GOOS {
+	case "darwin":
+		return "macOS Keychain", nil
+	case "windows":
+		return "Windows Credential Manager", nil
+	}
+	addr := getenv("DBUS_SESSION_BUS_ADDRESS")
+	if addr == "" {
+		// What godbus falls back to; never let it try dbus-launch autolaunch.
+		if rt := getenv("XDG_RUNTIME_DIR"); rt != "" {
+			bus := filepath.Join(rt, "bus")
+			if fi, err := os.Stat(bus); err == nil && fi.Mode()&os.ModeSocket != 0 {
+				addr = "unix:path=" + bus
+				os.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
+			}
+		}
+	}
+	if addr == "" {
+		return "", errors.New("no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set")
+	}
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") != addr {
+		os.Setenv("DBUS_SESSION_BUS_ADDRESS", addr) // godbus reads the process environment
+	}
+	deadline := time.Now().Add(timeout)
+	if err := dialable(addr, timeout); err != nil {
+		return "", err
+	}
+	type result struct{ err error }
+	done := make(chan result, 1)
+	go func() {
+		conn, err := dbus.SessionBus()
+		if err != nil {
+			done <- result{fmt.Errorf("cannot connect to the D-Bus session bus: %v", err)}
+			return
+		}
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		defer cancel()
+		var v dbus.Variant
+		err = conn.Object("org.freedesktop.secrets", "/org/freedesktop/secrets").
+			CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, "org.freedesktop.Secret.Service", "Collections").Store(&v)
+		if err != nil {
+			done <- result{fmt.Errorf("no Secret Service on the D-Bus session bus: %v", err)}
+			return
+		}
+		done <- result{}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return "", r.err
+		}
+		return "Secret Service on " + redactAddr(addr), nil
+	case <-time.After(time.Until(deadline)):
+		return "", fmt.Errorf("the D-Bus session bus did not answer within %v", timeout)
+	}
+}
+
+// dialable checks that some unix or tcp address of a D-Bus address list accepts a
+// connection within timeout; other transports are left to the bounded call.
+func dialable(addr string, timeout time.Duration) error {
+	var lastErr error
+	tried := false
+	for _, a := range strings.Split(addr, ";") {
+		transport, params, ok := strings.Cut(a, ":")
+		if !ok {
+			continue
+		}
+		kv := map[string]string{}
+		for _, p := range strings.Split(params, ",") {
+			if k, v, ok := strings.Cut(p, "="); ok {
+				kv[k] = unescapeDBus(v)
+			}
+		}
+		var network, target string
+		switch {
+		case transport == "unix" && kv["path"] != "":
+			network, target = "unix", kv["path"]
+		case transport == "unix" && kv["abstract"] != "":
+			network, target = "unix", "@"+kv["abstract"]
+		case transport == "tcp" && kv["host"] != "":
+			network, target = "tcp", net.JoinHostPort(kv["host"], kv["port"])
+		default:
+			return nil
+		}
+		tried = true
+		c, err := net.DialTimeout(network, target, timeout)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		lastErr = err
+	}
+	if !tried {
+		return fmt.Errorf("DBUS_SESSION_BUS_ADDRESS %q names no usable address", redactAddr(addr))
+	}
+	return fmt.Errorf("cannot connect to the D-Bus session bus: %v", unwrapOpError(lastErr))
+}
+
+func unwrapOpError(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		var sys *os.SyscallError
+		if errors.As(op.Err, &sys) {
+			return fmt.Errorf("%s: %v", op.Addr, sys.Err)
+		}
+		return fmt.Errorf("%s: %v", op.Addr, op.Err)
+	}
+	return err
+}
+
+// redactAddr drops the guid and other parameters that say nothing to a person.
+func redactAddr(addr string) string {
+	first, _, _ := strings.Cut(addr, ";")
+	if i := strings.Index(first, ",guid="); i >= 0 {
+		first = first[:i]
+	}
+	return first
+}
+
+func unescapeDBus(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			var c byte
+			if _, err := fmt.Sscanf(s[i+1:i+3], "%02x", &c); err == nil {
+				b.WriteByte(c)
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}

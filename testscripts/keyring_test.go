@@ -1,0 +1,192 @@
+package testscripts
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// The secrets store is tested against a real Secret Service: gnome-keyring-daemon on a
+// private D-Bus session bus of the script's own, and against a D-Bus address that accepts
+// connections and never answers, which counts who connects.
+//
+//	keyring start          start dbus-daemon and an unlocked gnome-keyring; set
+//	                       DBUS_SESSION_BUS_ADDRESS for the rest of the script
+//	keyring hang NAME      listen on $WORK/NAME, accept and never answer; set
+//	                       DBUS_SESSION_BUS_ADDRESS to it
+//	[!] keyring connections N   the hang socket was connected to N times (so far)
+func init() {
+	commands["keyring"] = cmdKeyring
+}
+
+type hangSocket struct {
+	mu    sync.Mutex
+	count int
+}
+
+var hangSockets sync.Map // *testscript.TestScript → *hangSocket
+
+func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 0 {
+		ts.Fatalf("usage: keyring start | hang NAME | connections N")
+	}
+	switch args[0] {
+	case "start":
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: keyring start")
+		}
+		startKeyring(ts)
+	case "hang":
+		if neg || len(args) != 2 {
+			ts.Fatalf("usage: keyring hang NAME")
+		}
+		startHang(ts, ts.MkAbs(args[1]))
+	case "connections":
+		if len(args) != 2 {
+			ts.Fatalf("usage: [!] keyring connections N")
+		}
+		want, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		v, ok := hangSockets.Load(ts)
+		if !ok {
+			ts.Fatalf("keyring connections: no keyring hang socket in this script")
+		}
+		h := v.(*hangSocket)
+		h.mu.Lock()
+		got := h.count
+		h.mu.Unlock()
+		if (got == want) == neg {
+			ts.Fatalf("keyring hang socket: %d connection(s), want %s%d", got, map[bool]string{true: "not ", false: ""}[neg], want)
+		}
+	default:
+		ts.Fatalf("unknown keyring command %q", args[0])
+	}
+}
+
+func startHang(ts *testscript.TestScript, path string) {
+	l, err := net.Listen("unix", path)
+	ts.Check(err)
+	h := &hangSocket{}
+	hangSockets.Store(ts, h)
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			h.mu.Lock()
+			h.count++
+			h.mu.Unlock()
+			mu.Lock()
+			conns = append(conns, c) // held open, never answered
+			mu.Unlock()
+		}
+	}()
+	ts.Defer(func() {
+		l.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		hangSockets.Delete(ts)
+	})
+	ts.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+path)
+}
+
+// startKeyring follows DESIGN.md's recipe with its own dbus-daemon, so the bus and the
+// keyring live exactly as long as the script.
+func startKeyring(ts *testscript.TestScript) {
+	dir := ts.MkAbs("keyring-home")
+	runDir := filepath.Join(dir, "run")
+	dataDir := filepath.Join(dir, ".local", "share")
+	for _, d := range []string{runDir, filepath.Join(dataDir, "keyrings")} {
+		ts.Check(os.MkdirAll(d, 0o700))
+	}
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "XDG_DATA_HOME=" + dataDir, "XDG_RUNTIME_DIR=" + runDir, "LANG=C.UTF-8"}
+
+	// Outputs go to files: the daemons fork and keep their descriptors, and a pipe would
+	// keep us waiting for them.
+	busOut := runOutput(ts, env, "", "dbus-daemon", "--session", "--fork", "--nosyslog", "--print-address=1", "--print-pid=1")
+	lines := strings.Fields(busOut)
+	if len(lines) < 2 {
+		ts.Fatalf("dbus-daemon printed %q, want an address and a pid", busOut)
+	}
+	addr := lines[0]
+	busPid, err := strconv.Atoi(lines[1])
+	ts.Check(err)
+	ts.Defer(func() { syscall.Kill(busPid, syscall.SIGTERM) })
+	env = append(env, "DBUS_SESSION_BUS_ADDRESS="+addr)
+
+	runOutput(ts, env, "pass", "gnome-keyring-daemon", "--unlock", "--components=secrets")
+	runOutput(ts, env, "", "gnome-keyring-daemon", "--start", "--components=secrets")
+
+	conn, err := dbus.Connect(addr)
+	ts.Check(err)
+	defer conn.Close()
+	var pid uint32
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var v dbus.Variant
+		err = conn.Object("org.freedesktop.secrets", "/org/freedesktop/secrets").
+			Call("org.freedesktop.DBus.Properties.Get", 0, "org.freedesktop.Secret.Service", "Collections").Store(&v)
+		if err == nil {
+			err = conn.BusObject().Call("org.freedesktop.DBus.GetConnectionUnixProcessID", 0, "org.freedesktop.secrets").Store(&pid)
+		}
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("gnome-keyring did not come up on %s: %v", addr, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ts.Defer(func() { syscall.Kill(int(pid), syscall.SIGTERM) })
+	ts.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
+	ts.Logf("keyring: gnome-keyring-daemon pid %d on %s", pid, addr)
+}
+
+func runOutput(ts *testscript.TestScript, env []string, stdin, name string, args ...string) string {
+	out, err := os.CreateTemp(ts.MkAbs("."), "keyring-out-*")
+	ts.Check(err)
+	defer os.Remove(out.Name())
+	defer out.Close()
+	cmd := exec.Command(name, args...)
+	cmd.Env = env
+	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Stdout = out
+	errOut, err := os.CreateTemp(ts.MkAbs("."), "keyring-err-*")
+	ts.Check(err)
+	defer os.Remove(errOut.Name())
+	defer errOut.Close()
+	cmd.Stderr = errOut
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		ts.Fatalf("%s: %v", name, err)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			msg, _ := os.ReadFile(errOut.Name())
+			ts.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, msg)
+		}
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		ts.Fatalf("%s %s: still running after 20s", name, strings.Join(args, " "))
+	}
+	data, err := os.ReadFile(out.Name())
+	ts.Check(err)
+	return string(data)
+}
