@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/shellinit"
+)
+
+func newInitCmd() *cobra.Command {
+	var (
+		df           discoveryFlags
+		lazy         bool
+		noCompletion bool
+		refreshID    string
+	)
+	cmd := &cobra.Command{
+		Use:   "init SHELL [PROVIDER|NAME…]",
+		Short: "Print the shell hook that keeps credentials current (bash, zsh, fish)",
+		Long: `Print shell code that exports what ` + "`amika auth extract`" + ` resolves and keeps it
+current: before each prompt it checks, with shell builtins only, whether a credential file
+changed, appeared or vanished, the amika store was written, or an OAuth token expired, and
+only then runs amika again. Variables you set yourself are never touched. PROVIDER or NAME
+arguments (e.g. anthropic, OPENAI_API_KEY) keep only those; --no-oauth and the filter apply
+to every refresh. The output also loads amika's completions unless --no-completion.
+
+  eval "$(amika init bash)"       # ~/.bashrc
+  eval "$(amika init zsh)"        # ~/.zshrc
+  amika init fish | source        # ~/.config/fish/config.fish
+
+--lazy keeps keys out of the shell: claude, codex, opencode and amp become functions that
+launch the real command through ` + "`amika run`" + ` with their provider's credential
+(` + "`command claude`" + ` still runs it without amika).`,
+		ValidArgs: []string{"bash", "zsh", "fish"},
+		Args: wrapArgs(func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("init needs a shell: bash, zsh or fish")
+			}
+			return nil
+		}),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sh, err := shellinit.ParseShell(args[0])
+			if err != nil {
+				return usageError{err}
+			}
+			paths, err := discovery.DefaultPaths(df.homedir)
+			if err != nil {
+				return err
+			}
+			s := shellinit.Session{
+				Shell:    sh,
+				Filter:   args[1:],
+				Paths:    paths,
+				Getenv:   os.Getenv,
+				Lookup:   os.LookupEnv,
+				Discover: df.discover,
+				Warn:     func(ws []discovery.Warning) { warn(cmd.ErrOrStderr(), ws) },
+			}
+			if refreshID != "" {
+				if !shellinit.ValidHookID(refreshID) {
+					return usagef("--refresh-id %q: want hex digits", refreshID)
+				}
+				return s.WriteRefresh(cmd.OutOrStdout(), refreshID)
+			}
+			h := shellinit.Hook{Bin: selfPath(), ID: shellinit.NewHookID(), Lazy: lazy}
+			if df.noOAuth {
+				h.Args = append(h.Args, "--no-oauth")
+			}
+			if df.homedir != "" {
+				h.Args = append(h.Args, "--homedir", paths.Home)
+			}
+			h.Args = append(h.Args, args[1:]...)
+			var completion func(io.Writer) error
+			if !noCompletion {
+				completion = func(w io.Writer) error { return writeCompletion(cmd.Root(), sh, w) }
+			}
+			return s.WriteInit(cmd.OutOrStdout(), h, completion)
+		},
+	}
+	df.register(cmd)
+	cmd.Flags().BoolVar(&lazy, "lazy", false, "no keys in the shell: wrap claude, codex, opencode and amp with amika run")
+	cmd.Flags().BoolVar(&noCompletion, "no-completion", false, "leave out amika's completions")
+	cmd.Flags().StringVar(&refreshID, "refresh-id", "", "print one refresh for the hook with this id (used by the hook)")
+	cmd.Flags().MarkHidden("refresh-id")
+	return cmd
+}
+
+func writeCompletion(root *cobra.Command, sh shellinit.Shell, w io.Writer) error {
+	switch sh {
+	case shellinit.Zsh:
+		// cobra's script calls compdef, which exists only after compinit.
+		var b strings.Builder
+		if err := root.GenZshCompletion(&b); err != nil {
+			return err
+		}
+		script := strings.Replace(b.String(), "\ncompdef _amika amika\n", "\n(( $+functions[compdef] )) && compdef _amika amika\n", 1)
+		_, err := io.WriteString(w, script)
+		return err
+	case shellinit.Fish:
+		return root.GenFishCompletion(w, true)
+	}
+	return root.GenBashCompletionV2(w, true)
+}
+
+// selfPath is the path the hook calls amika by: the one it was started as, without
+// resolving symlinks, so a package manager's link keeps working across upgrades.
+func selfPath() string {
+	arg0 := os.Args[0]
+	if !strings.ContainsRune(arg0, filepath.Separator) {
+		if p, err := exec.LookPath(arg0); err == nil {
+			arg0 = p
+		}
+	}
+	if strings.ContainsRune(arg0, filepath.Separator) {
+		if abs, err := filepath.Abs(arg0); err == nil {
+			if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+				return abs
+			}
+		}
+	}
+	if exe, err := os.Executable(); err == nil {
+		return exe
+	}
+	return "amika"
+}

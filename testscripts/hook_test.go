@@ -1,0 +1,266 @@
+package testscripts
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/creack/pty"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// The shell hooks only run where a shell really shows prompts, so these commands drive real
+// interactive shells in a pseudo-terminal, one typed line per prompt.
+func init() {
+	commands["shell-session"] = cmdShellSession
+	commands["strace-forks"] = cmdStraceForks
+}
+
+// promptMark is the prompt every session shell prints; a line is typed only after it.
+const promptMark = "@@PROMPT@@"
+
+// sessionTimeout bounds one whole session: a hung shell fails the script instead of the run.
+const sessionTimeout = 60 * time.Second
+
+// shell-session [-strace LOG] SHELL RCFILE SESSION
+//
+// Starts SHELL (bash, zsh or fish) interactively in a pty, with RCFILE as its startup file,
+// then types each line of SESSION after the next prompt and finally `exit`. stdout is the
+// transcript, each prompt written as "$ ". Lines of SESSION starting with "#>" are
+// directives: "#> wait TEXT" waits until TEXT appears in the output, "#> ctrl-c" types ^C,
+// "#> sleep DURATION" pauses. With -strace, the shell runs under `strace -f` tracing process
+// creation and openat into LOG.
+func cmdShellSession(ts *testscript.TestScript, neg bool, args []string) {
+	fs := flag.NewFlagSet("shell-session", flag.ContinueOnError)
+	straceLog := fs.String("strace", "", "trace process creation into this file")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 3 {
+		ts.Fatalf("usage: shell-session [-strace LOG] bash|zsh|fish RCFILE SESSION")
+	}
+	shell, rc, session := fs.Arg(0), ts.MkAbs(fs.Arg(1)), ts.MkAbs(fs.Arg(2))
+	lines, err := os.ReadFile(session)
+	ts.Check(err)
+	dir := ts.MkAbs(".")
+	tmp, err := os.MkdirTemp(ts.Getenv("WORK"), ".session-")
+	ts.Check(err)
+
+	env := scriptEnv(ts)
+	env = append(env, "TERM=dumb", "PAGER=cat")
+
+	var argv []string
+	switch shell {
+	case "bash":
+		wrapper := filepath.Join(tmp, "bashrc")
+		ts.Check(os.WriteFile(wrapper, []byte("PS1='"+promptMark+"\\n'\nPS2=\nsource "+shQuote(rc)+"\n"), 0o644))
+		argv = []string{"bash", "--noprofile", "--rcfile", wrapper, "-i"}
+	case "zsh":
+		ts.Check(os.WriteFile(filepath.Join(tmp, ".zshrc"), []byte("PS1=$'"+promptMark+"\\n'\nPS2=\nPROMPT_EOL_MARK=\nunsetopt prompt_sp prompt_cr\nsource "+shQuote(rc)+"\n"), 0o644))
+		env = append(env, "ZDOTDIR="+tmp)
+		argv = []string{"zsh", "-i"}
+	case "fish":
+		initCmd := "function fish_prompt; printf '" + promptMark + "\\n'; end; function fish_greeting; end; function fish_title; end; source " + shQuote(rc)
+		argv = []string{"fish", "--no-config", "-i", "-C", initCmd}
+	default:
+		ts.Fatalf("shell-session: unknown shell %q", shell)
+	}
+	if *straceLog != "" {
+		argv = append([]string{"strace", "-f", "-qq", "-s", "256", "-e", "trace=process,openat", "-o", ts.MkAbs(*straceLog)}, argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = dir
+	cmd.Env = env
+	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: 400})
+	ts.Check(err)
+	defer ptmx.Close()
+
+	var (
+		mu  sync.Mutex
+		out bytes.Buffer
+	)
+	done := make(chan struct{})
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := ptmx.Read(buf)
+			mu.Lock()
+			out.Write(buf[:n])
+			mu.Unlock()
+			if err != nil {
+				close(done)
+				return
+			}
+		}
+	}()
+	deadline := time.Now().Add(sessionTimeout)
+	pos := 0
+	// waitFor finds text in the output after pos and moves pos past it.
+	waitFor := func(text string) {
+		for {
+			mu.Lock()
+			i := bytes.Index(out.Bytes()[pos:], []byte(text))
+			if i >= 0 {
+				pos += i + len(text)
+				mu.Unlock()
+				return
+			}
+			mu.Unlock()
+			select {
+			case <-done:
+				ts.Logf("transcript:\n%s", transcript(out.String()))
+				ts.Fatalf("shell-session: the shell ended while waiting for %q", text)
+			default:
+			}
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				mu.Lock()
+				ts.Logf("transcript:\n%s", transcript(out.String()))
+				mu.Unlock()
+				ts.Fatalf("shell-session: timed out waiting for %q", text)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	sc := bufio.NewScanner(bytes.NewReader(lines))
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		if d, ok := strings.CutPrefix(line, "#>"); ok {
+			verb, arg, _ := strings.Cut(strings.TrimSpace(d), " ")
+			switch verb {
+			case "wait":
+				waitFor(arg)
+			case "ctrl-c":
+				_, err := ptmx.Write([]byte{3})
+				ts.Check(err)
+			case "sleep":
+				dur, err := time.ParseDuration(arg)
+				ts.Check(err)
+				time.Sleep(dur)
+			default:
+				ts.Fatalf("shell-session: unknown directive %q", line)
+			}
+			continue
+		}
+		waitFor(promptMark)
+		_, err := ptmx.Write([]byte(line + "\n"))
+		ts.Check(err)
+	}
+	waitFor(promptMark)
+	_, err = ptmx.Write([]byte("exit\n"))
+	ts.Check(err)
+	select {
+	case <-done:
+	case <-time.After(time.Until(deadline)):
+		cmd.Process.Kill()
+		<-done
+	}
+	werr := cmd.Wait()
+	mu.Lock()
+	text := transcript(out.String())
+	mu.Unlock()
+	fmt.Fprint(ts.Stdout(), text)
+	if werr != nil && !neg {
+		ts.Fatalf("shell-session: %s: %v", shell, werr)
+	}
+	if werr == nil && neg {
+		ts.Fatalf("shell-session: %s exited 0 unexpectedly", shell)
+	}
+}
+
+// scriptEnv is the environment the script set up (HOME=$WORK/home and the rest).
+func scriptEnv(ts *testscript.TestScript) []string {
+	names := map[string]bool{}
+	var env []string
+	add := func(name string) {
+		if names[name] {
+			return
+		}
+		names[name] = true
+		env = append(env, name+"="+ts.Getenv(name))
+	}
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if v := ts.Getenv(name); v != "" {
+			add(name)
+		}
+	}
+	for _, name := range []string{"PATH", "HOME", "WORK", "TMPDIR", "LANG", "AMIKA_STORE", "XDG_CACHE_HOME", "XDG_DATA_HOME",
+		"XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR", "CLAUDE_CONFIG_DIR", "CODEX_HOME", "DBUS_SESSION_BUS_ADDRESS"} {
+		if ts.Getenv(name) != "" {
+			add(name)
+		}
+	}
+	return env
+}
+
+var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[=>]`)
+
+// transcript makes the pty output readable: no escapes, no carriage returns, prompts as "$ ".
+func transcript(s string) string {
+	s = ansi.ReplaceAllString(s, "")
+	s = strings.ReplaceAll(s, "\r", "")
+	return strings.ReplaceAll(s, promptMark+"\n", "$ ")
+}
+
+func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// strace-forks LOG BEGIN END
+//
+// Prints "forks=N": the processes created (fork, vfork, execve, and clone or clone3 without
+// CLONE_THREAD) between the shell's openat of a path ending in BEGIN and the next openat of
+// a path ending in END, in a log written by shell-session -strace. A session marks the window
+// with `true < BEGIN` and `true < END`, which open the files without creating a process.
+func cmdStraceForks(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: strace-forks LOG BEGIN END")
+	}
+	f, err := os.Open(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer f.Close()
+	n, err := countForks(f, args[1], args[2])
+	if err != nil {
+		ts.Fatalf("strace-forks: %v", err)
+	}
+	fmt.Fprintf(ts.Stdout(), "forks=%d\n", n)
+}
+
+var (
+	straceOpen    = regexp.MustCompile(`openat\([^,]*, "([^"]*)"`)
+	straceProcess = regexp.MustCompile(`^\d+\s+(fork|vfork|execve|execveat|clone|clone3)\(`)
+)
+
+func countForks(r io.Reader, begin, end string) (int, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	in, seenBegin, seenEnd := false, false, false
+	n := 0
+	for sc.Scan() {
+		line := sc.Text()
+		if m := straceOpen.FindStringSubmatch(line); m != nil {
+			switch {
+			case !in && !seenEnd && strings.HasSuffix(m[1], begin):
+				in, seenBegin = true, true
+			case in && strings.HasSuffix(m[1], end):
+				in, seenEnd = false, true
+			}
+			continue
+		}
+		if in && straceProcess.MatchString(line) && !strings.Contains(line, "CLONE_THREAD") {
+			n++
+		}
+	}
+	if !seenBegin || !seenEnd {
+		return 0, fmt.Errorf("markers %q and %q not both found (begin %v, end %v)", begin, end, seenBegin, seenEnd)
+	}
+	return n, sc.Err()
+}
