@@ -57,6 +57,8 @@ shells, git and processes on demand.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newAuthCmd())
 	root.AddCommand(newCredentialCmd())
+	root.AddCommand(newSecretCmd())
+	root.AddCommand(newRunCmd())
 	return root
 }
 
