@@ -48,13 +48,13 @@ func QuoteFish(s string) string {
 
 // jsonAssignment is the shape of one --format json entry.
 type jsonAssignment struct {
-	Name     string `json:"name"`
-	Value    string `json:"value"`
-	Provider string `json:"provider"`
-	Source   string `json:"source"`
-	File     string `json:"file"`
-	Kind     string `json:"kind"`
-	Expires  string `json:"expires,omitempty"`
+	Name     string  `json:"name"`
+	Value    string  `json:"value"`
+	Provider string  `json:"provider"`
+	Source   string  `json:"source"`
+	File     string  `json:"file"`
+	Kind     string  `json:"kind"`
+	Expires  *string `json:"expires"` // RFC 3339; null: no expiry
 }
 
 // WriteAssignments renders assignments (already sorted) in the given format. export makes
@@ -66,7 +66,8 @@ func WriteAssignments(w io.Writer, format Format, export bool, as []discovery.As
 		for _, a := range as {
 			j := jsonAssignment{Name: a.Name, Value: a.Value, Provider: a.Provider, Source: a.Source, File: a.File, Kind: string(a.Kind)}
 			if !a.Expires.IsZero() {
-				j.Expires = a.Expires.UTC().Format(time.RFC3339)
+				e := a.Expires.UTC().Format(time.RFC3339)
+				j.Expires = &e
 			}
 			out = append(out, j)
 		}

@@ -181,11 +181,11 @@ func tildePath(path, home string) string {
 }
 
 type jsonFound struct {
-	Provider   string `json:"provider"`
-	Masked     string `json:"masked"`
-	Kind       string `json:"kind"`
-	Expires    string `json:"expires,omitempty"`
-	ShadowedBy string `json:"shadowed_by,omitempty"`
+	Provider   string  `json:"provider"`
+	Masked     string  `json:"masked"`
+	Kind       string  `json:"kind"`
+	Expires    *string `json:"expires"` // RFC 3339; null: no expiry
+	ShadowedBy string  `json:"shadowed_by,omitempty"`
 }
 
 type jsonSource struct {
@@ -202,14 +202,24 @@ type jsonSources struct {
 	Warnings []string     `json:"warnings"`
 }
 
+// jsonState is a state as an identifier: "not found" becomes "not_found",
+// "skipped (--no-oauth)" becomes "skipped_no_oauth".
+func jsonState(s discovery.State) string {
+	if s == discovery.StateNoOAuth {
+		return "skipped_no_oauth"
+	}
+	return strings.ReplaceAll(string(s), " ", "_")
+}
+
 func writeSourcesJSON(w io.Writer, res discovery.Result) error {
 	out := jsonSources{Sources: []jsonSource{}, Warnings: []string{}}
 	for _, f := range res.Files {
-		s := jsonSource{Source: f.Source, Priority: f.Priority, Path: f.Path, State: string(f.State), Reason: f.Reason, Found: []jsonFound{}}
+		s := jsonSource{Source: f.Source, Priority: f.Priority, Path: f.Path, State: jsonState(f.State), Reason: f.Reason, Found: []jsonFound{}}
 		for _, c := range f.Found {
 			j := jsonFound{Provider: c.Provider, Masked: discovery.Mask(c.Value), Kind: string(c.Kind), ShadowedBy: f.ShadowedBy[c.Provider]}
 			if !c.Expires.IsZero() {
-				j.Expires = c.Expires.UTC().Format(time.RFC3339)
+				e := c.Expires.UTC().Format(time.RFC3339)
+				j.Expires = &e
 			}
 			s.Found = append(s.Found, j)
 		}
