@@ -79,8 +79,9 @@ type FileReport struct {
 	State    State
 	Reason   string       // for malformed and not-read files
 	Found    []Credential // credentials the file yielded, won or not
-	// ShadowedBy maps a provider this file yielded to the source that won it instead.
-	ShadowedBy map[string]string
+	// ShadowedBy says, for each of Found, what won its provider instead: a source id, or
+	// "an earlier entry" of the same file; "" for a credential that won. Nil when all won.
+	ShadowedBy []string
 }
 
 // Options are the inputs of one discovery run.
@@ -115,7 +116,7 @@ const maxFileSize = 256 << 20
 // Discover reads every source and resolves one credential per provider.
 func Discover(opt Options) Result {
 	var res Result
-	won := map[string]Credential{}
+	won := map[string]winner{}
 	for _, src := range Sources {
 		files := src.Files(opt.Paths)
 		if src.ID == "amika_keychain" && opt.Stored != nil {
@@ -146,7 +147,7 @@ func Discover(opt Options) Result {
 					cred.Source, cred.Priority, cred.File = src.ID, src.Priority, path
 					rep.Found = append(rep.Found, cred)
 					if _, taken := won[cred.Provider]; !taken {
-						won[cred.Provider] = cred
+						won[cred.Provider] = winner{cred, len(res.Files), len(rep.Found) - 1}
 					}
 				}
 				yielded = len(c.found) > 0
@@ -154,8 +155,8 @@ func Discover(opt Options) Result {
 			res.Files = append(res.Files, rep)
 		}
 	}
-	for _, c := range won {
-		res.Credentials = append(res.Credentials, c)
+	for _, w := range won {
+		res.Credentials = append(res.Credentials, w.Credential)
 	}
 	sort.Slice(res.Credentials, func(i, j int) bool { return res.Credentials[i].Provider < res.Credentials[j].Provider })
 	markShadowed(res.Files, won)
@@ -316,26 +317,32 @@ func fileType(m fs.FileMode) string {
 	return "type " + m.Type().String()
 }
 
-func markShadowed(files []FileReport, won map[string]Credential) {
+// winner is the credential that won a provider, and where it is in Result.Files.
+type winner struct {
+	Credential
+	file, index int
+}
+
+func markShadowed(files []FileReport, won map[string]winner) {
 	for i := range files {
 		f := &files[i]
 		if f.State != StateFound {
 			continue
 		}
 		own := false
-		for _, c := range f.Found {
+		for j, c := range f.Found {
 			w := won[c.Provider]
-			if w.File == f.Path && w.Source == f.Source && w.Value == c.Value {
+			if w.file == i && w.index == j {
 				own = true
 				continue
 			}
 			if f.ShadowedBy == nil {
-				f.ShadowedBy = map[string]string{}
+				f.ShadowedBy = make([]string, len(f.Found))
 			}
-			if w.File == f.Path {
-				f.ShadowedBy[c.Provider] = "an earlier entry"
+			if w.file == i {
+				f.ShadowedBy[j] = "an earlier entry"
 			} else {
-				f.ShadowedBy[c.Provider] = w.Source
+				f.ShadowedBy[j] = w.Source
 			}
 		}
 		if !own {

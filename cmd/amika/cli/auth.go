@@ -130,7 +130,7 @@ func shadowers(f discovery.FileReport) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, s := range f.ShadowedBy {
-		if !seen[s] {
+		if s != "" && !seen[s] {
 			seen[s] = true
 			out = append(out, s)
 		}
@@ -139,9 +139,17 @@ func shadowers(f discovery.FileReport) []string {
 	return out
 }
 
+// shadowedBy says what won the provider of f.Found[i] instead ("" if it won).
+func shadowedBy(f discovery.FileReport, i int) string {
+	if f.ShadowedBy == nil {
+		return ""
+	}
+	return f.ShadowedBy[i]
+}
+
 func providerText(f discovery.FileReport) string {
 	var parts []string
-	for _, c := range f.Found {
+	for i, c := range f.Found {
 		p := c.Provider + "=" + discovery.Mask(c.Value)
 		if c.Kind == discovery.KindOAuth {
 			p += " (oauth"
@@ -150,7 +158,7 @@ func providerText(f discovery.FileReport) string {
 			}
 			p += ")"
 		}
-		if by, ok := f.ShadowedBy[c.Provider]; ok && f.State != discovery.StateShadowed {
+		if by := shadowedBy(f, i); by != "" && f.State != discovery.StateShadowed {
 			p += " [shadowed by " + by + "]"
 		}
 		parts = append(parts, p)
@@ -215,8 +223,8 @@ func writeSourcesJSON(w io.Writer, res discovery.Result) error {
 	out := jsonSources{Sources: []jsonSource{}, Warnings: []string{}}
 	for _, f := range res.Files {
 		s := jsonSource{Source: f.Source, Priority: f.Priority, Path: f.Path, State: jsonState(f.State), Reason: f.Reason, Found: []jsonFound{}}
-		for _, c := range f.Found {
-			j := jsonFound{Provider: c.Provider, Masked: discovery.Mask(c.Value), Kind: string(c.Kind), ShadowedBy: f.ShadowedBy[c.Provider]}
+		for i, c := range f.Found {
+			j := jsonFound{Provider: c.Provider, Masked: discovery.Mask(c.Value), Kind: string(c.Kind), ShadowedBy: shadowedBy(f, i)}
 			if !c.Expires.IsZero() {
 				e := c.Expires.UTC().Format(time.RFC3339)
 				j.Expires = &e
