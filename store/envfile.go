@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"errors"
 	"bytes"
 	"fmt"
 	"io"
@@ -55,11 +56,12 @@ func ParseEnvFile(r io.Reader, path string) ([]Pair, error) {
 	return out, nil
 }
 
-// ParseAssignment splits a NAME=VALUE argument and validates both parts.
+// ParseAssignment splits a NAME=VALUE argument and validates both parts. An argument
+// without '=' may be a value pasted by mistake, so the error never quotes it.
 func ParseAssignment(arg string) (Pair, error) {
 	name, value, ok := strings.Cut(arg, "=")
 	if !ok {
-		return Pair{}, fmt.Errorf("argument %q: want NAME=VALUE", safePrefix(arg))
+		return Pair{}, errors.New("no '=' (want NAME=VALUE)")
 	}
 	if err := ValidateName(name); err != nil {
 		return Pair{}, err
@@ -68,15 +70,6 @@ func ParseAssignment(arg string) (Pair, error) {
 		return Pair{}, err
 	}
 	return Pair{Name: name, Value: value, Origin: "argument"}, nil
-}
-
-// safePrefix shows an argument that lacks '=' (it may be a value pasted by mistake) only
-// when it looks like a name.
-func safePrefix(arg string) string {
-	if ValidateName(arg) == nil && len(arg) <= 32 {
-		return arg
-	}
-	return "…"
 }
 
 // Merge applies later pairs over earlier ones, keeping first-seen order.

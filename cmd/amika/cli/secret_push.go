@@ -63,10 +63,10 @@ skips the question. Without a terminal and without --yes it refuses (exit status
 					return err
 				}
 			}
-			for _, a := range args {
+			for i, a := range args {
 				p, err := store.ParseAssignment(a)
 				if err != nil {
-					return usageError{err}
+					return usageError{fmt.Errorf("argument %d: %v", i+1, err)}
 				}
 				argP = append(argP, p)
 			}
