@@ -2,8 +2,8 @@ package store
 
 import (
 	"bufio"
-	"errors"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
