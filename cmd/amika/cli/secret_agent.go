@@ -128,7 +128,8 @@ With --yes and several credentials found, the first one listed is stored.`, titl
 			if err := st.Set(s); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "amika: stored %s %s from %s as %s in %s\n", title, chosen.Type, chosen.Origin, id, storeWhere(st))
+			p, _ := discovery.DefaultPaths("")
+			fmt.Fprintf(cmd.ErrOrStderr(), "amika: stored %s %s from %s as %s in %s\n", title, chosen.Type, tildePath(chosen.Origin, p.Home), id, storeWhere(st))
 			return nil
 		},
 	}
@@ -138,15 +139,6 @@ With --yes and several credentials found, the first one listed is stored.`, titl
 	cmd.Flags().StringVar(&label, "name", "", "label; the credential is stored as "+name+"-LABEL")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "store without asking")
 	return cmd
-}
-
-func candidateRows(found []agent.Candidate) [][3]string {
-	p, _ := discovery.DefaultPaths("")
-	rows := make([][3]string, len(found))
-	for i, c := range found {
-		rows[i] = [3]string{strconv.Itoa(i + 1), string(c.Type) + "  " + c.Masked(), tildePath(c.Origin, p.Home)}
-	}
-	return rows
 }
 
 func confirmCandidate(cmd *cobra.Command, name string, c agent.Candidate) error {
@@ -167,10 +159,11 @@ func choose(cmd *cobra.Command, name string, found []agent.Candidate, yes, tty b
 	}
 	w := cmd.ErrOrStderr()
 	fmt.Fprintf(w, "%s credentials found on this machine:\n", agentTitle[name])
+	p, _ := discovery.DefaultPaths("")
 	tw := newTable(w)
-	fmt.Fprintln(tw, "#\tTYPE  VALUE\tFROM")
-	for _, r := range candidateRows(found) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", r[0], r[1], r[2])
+	fmt.Fprintln(tw, "#\tTYPE\tVALUE\tFROM")
+	for i, c := range found {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", i+1, c.Type, c.Masked(), tildePath(c.Origin, p.Home))
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "Store which one? [1-%d, empty to cancel] ", len(found))
