@@ -30,7 +30,7 @@ type syntaxError struct {
 }
 
 func (e *syntaxError) Error() string {
-	return fmt.Sprintf("malformed JSON at byte %d: %s", e.offset, e.msg)
+	return fmt.Sprintf("invalid JSON at byte %d: %s", e.offset, e.msg)
 }
 
 // scanObject calls fn for each member of the top-level object in data, in file order, and
