@@ -19,6 +19,12 @@ import (
 
 var errNotObject = errors.New("top level is not a JSON object")
 
+// notObjectError is a valid document whose top level is not an object.
+type notObjectError struct{ kind string }
+
+func (e notObjectError) Error() string        { return "top level is " + e.kind + ", not an object" }
+func (e notObjectError) Is(target error) bool { return target == errNotObject }
+
 // maxDepth is encoding/json's nesting limit.
 const maxDepth = 10000
 
@@ -50,7 +56,7 @@ func scanObject(data []byte, fn func(key string, raw []byte) bool) error {
 		if err := s.trailing(end); err != nil {
 			return err
 		}
-		return errNotObject
+		return notObjectError{jsonType(data[i:end])}
 	}
 	i = s.space(i + 1)
 	if i < len(data) && data[i] == '}' {
