@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,8 +26,10 @@ func init() {
 	commands["strace-forks"] = cmdStraceForks
 }
 
-// promptMark is the prompt every session shell prints; a line is typed only after it.
-const promptMark = "@@PROMPT@@"
+// Every session shell's prompt is "@@P<n>@@ ", n a number that changes from one prompt to
+// the next (fish redraws a prompt while input is typed; a redraw repeats the number). A line
+// is typed only after a new prompt.
+var promptRe = regexp.MustCompile(`@@P(\d+)@@ `)
 
 // sessionTimeout bounds one whole session: a hung shell fails the script instead of the run.
 const sessionTimeout = 60 * time.Second
@@ -59,14 +62,15 @@ func cmdShellSession(ts *testscript.TestScript, neg bool, args []string) {
 	switch shell {
 	case "bash":
 		wrapper := filepath.Join(tmp, "bashrc")
-		ts.Check(os.WriteFile(wrapper, []byte("PS1='"+promptMark+"\\n'\nPS2=\nsource "+shQuote(rc)+"\n"), 0o644))
+		ts.Check(os.WriteFile(wrapper, []byte("PS1='@@P\\#@@ '\nPS2=\nsource "+shQuote(rc)+"\n"), 0o644))
 		argv = []string{"bash", "--noprofile", "--rcfile", wrapper, "-i"}
 	case "zsh":
-		ts.Check(os.WriteFile(filepath.Join(tmp, ".zshrc"), []byte("PS1=$'"+promptMark+"\\n'\nPS2=\nPROMPT_EOL_MARK=\nunsetopt prompt_sp prompt_cr\nsource "+shQuote(rc)+"\n"), 0o644))
+		ts.Check(os.WriteFile(filepath.Join(tmp, ".zshrc"), []byte("PS1='@@P%!@@ '\nPS2=\nPROMPT_EOL_MARK=\nunsetopt prompt_sp\nsource "+shQuote(rc)+"\n"), 0o644))
 		env = append(env, "ZDOTDIR="+tmp)
 		argv = []string{"zsh", "-i"}
 	case "fish":
-		initCmd := "function fish_prompt; printf '" + promptMark + "\\n'; end; function fish_greeting; end; function fish_title; end; source " + shQuote(rc)
+		initCmd := "set -g _session_prompts 0; function _session_count --on-event fish_prompt; set _session_prompts (math $_session_prompts + 1); end; " +
+			"function fish_prompt; printf '@@P%s@@ ' $_session_prompts; end; function fish_greeting; end; function fish_title; end; source " + shQuote(rc)
 		argv = []string{"fish", "--no-config", "-i", "-C", initCmd}
 	default:
 		ts.Fatalf("shell-session: unknown shell %q", shell)
@@ -101,6 +105,25 @@ func cmdShellSession(ts *testscript.TestScript, neg bool, args []string) {
 	}()
 	deadline := time.Now().Add(sessionTimeout)
 	pos := 0
+	// alive fails the script, with the transcript, when the shell ended or time ran out.
+	alive := func(what string) {
+		select {
+		case <-done:
+			mu.Lock()
+			ts.Logf("transcript:\n%s", transcript(out.String()))
+			mu.Unlock()
+			ts.Fatalf("shell-session: the shell ended while waiting for %s", what)
+		default:
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			mu.Lock()
+			ts.Logf("transcript:\n%s", transcript(out.String()))
+			mu.Unlock()
+			ts.Fatalf("shell-session: timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 	// waitFor finds text in the output after pos and moves pos past it.
 	waitFor := func(text string) {
 		for {
@@ -108,24 +131,36 @@ func cmdShellSession(ts *testscript.TestScript, neg bool, args []string) {
 			i := bytes.Index(out.Bytes()[pos:], []byte(text))
 			if i >= 0 {
 				pos += i + len(text)
-				mu.Unlock()
-				return
 			}
 			mu.Unlock()
-			select {
-			case <-done:
-				ts.Logf("transcript:\n%s", transcript(out.String()))
-				ts.Fatalf("shell-session: the shell ended while waiting for %q", text)
-			default:
+			if i >= 0 {
+				return
 			}
-			if time.Now().After(deadline) {
-				cmd.Process.Kill()
-				mu.Lock()
-				ts.Logf("transcript:\n%s", transcript(out.String()))
-				mu.Unlock()
-				ts.Fatalf("shell-session: timed out waiting for %q", text)
+			alive(strconv.Quote(text))
+		}
+	}
+	lastPrompt := ""
+	// waitPrompt waits for a prompt other than the last one seen and moves pos past it.
+	waitPrompt := func() {
+		for {
+			mu.Lock()
+			found := false
+			for !found {
+				m := promptRe.FindSubmatchIndex(out.Bytes()[pos:])
+				if m == nil {
+					break
+				}
+				n := string(out.Bytes()[pos+m[2] : pos+m[3]])
+				pos += m[1]
+				if n != lastPrompt {
+					lastPrompt, found = n, true
+				}
 			}
-			time.Sleep(2 * time.Millisecond)
+			mu.Unlock()
+			if found {
+				return
+			}
+			alive("a prompt")
 		}
 	}
 	sc := bufio.NewScanner(bytes.NewReader(lines))
@@ -151,11 +186,11 @@ func cmdShellSession(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			continue
 		}
-		waitFor(promptMark)
+		waitPrompt()
 		_, err := ptmx.Write([]byte(line + "\n"))
 		ts.Check(err)
 	}
-	waitFor(promptMark)
+	waitPrompt()
 	_, err = ptmx.Write([]byte("exit\n"))
 	ts.Check(err)
 	select {
@@ -209,7 +244,7 @@ var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07
 func transcript(s string) string {
 	s = ansi.ReplaceAllString(s, "")
 	s = strings.ReplaceAll(s, "\r", "")
-	return strings.ReplaceAll(s, promptMark+"\n", "$ ")
+	return promptRe.ReplaceAllString(s, "$ ")
 }
 
 func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
