@@ -96,7 +96,7 @@ func (e *InputError) Error() string {
 // whole.
 func Parse(r io.Reader) (Attributes, error) {
 	var a Attributes
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(r, 4096)
 	total := 0
 	var line []byte
 	for n := 1; ; n++ {

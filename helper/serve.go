@@ -25,18 +25,6 @@ type Options struct {
 	Now      time.Time
 }
 
-// apiHosts maps the API host of a provider to the provider.
-var apiHosts = map[string]string{
-	"api.anthropic.com":                 "anthropic",
-	"api.openai.com":                    "openai",
-	"openrouter.ai":                     "openrouter",
-	"generativelanguage.googleapis.com": "google",
-	"api.groq.com":                      "groq",
-	"api.mistral.ai":                    "mistral",
-	"api.deepseek.com":                  "deepseek",
-	"api.x.ai":                          "xai",
-}
-
 // ProviderForHost maps a provider's API host (optionally with :port, any case) to the
 // provider.
 func ProviderForHost(host string) (string, bool) {
@@ -46,8 +34,25 @@ func ProviderForHost(host string) (string, bool) {
 			h = h[:i]
 		}
 	}
-	p, ok := apiHosts[h]
-	return p, ok
+	switch h {
+	case "api.anthropic.com":
+		return "anthropic", true
+	case "api.openai.com":
+		return "openai", true
+	case "openrouter.ai":
+		return "openrouter", true
+	case "generativelanguage.googleapis.com":
+		return "google", true
+	case "api.groq.com":
+		return "groq", true
+	case "api.mistral.ai":
+		return "mistral", true
+	case "api.deepseek.com":
+		return "deepseek", true
+	case "api.x.ai":
+		return "xai", true
+	}
+	return "", false
 }
 
 // Serve answers one helper invocation: action is get, store or erase; the request is read

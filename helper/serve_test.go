@@ -15,7 +15,7 @@ import (
 var testNow = time.Unix(1_800_000_000, 0)
 
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	st    *memStore
 	creds []discovery.Credential
 	opens int
@@ -23,7 +23,7 @@ type fixture struct {
 	clock time.Time
 }
 
-func newFixture(t *testing.T) *fixture { return &fixture{t: t, st: newMemStore(), clock: testNow} }
+func newFixture(t testing.TB) *fixture { return &fixture{t: t, st: newMemStore(), clock: testNow} }
 
 func (f *fixture) options() Options {
 	return Options{
@@ -314,4 +314,26 @@ func TestProviderForHost(t *testing.T) {
 	if _, ok := ProviderForHost("evil-api.anthropic.com"); ok {
 		t.Error("lookalike host mapped")
 	}
+}
+
+// FuzzServe: any request, any action, never a panic, and never output next to an error.
+func FuzzServe(f *testing.F) {
+	f.Add("store", "protocol=https\nhost=h\nusername=u\npassword=p\n")
+	f.Add("get", "protocol=https\nhost=h\n")
+	f.Add("erase", "host=h\n")
+	f.Add("get", "capability[]=authtype\nprotocol=https\nhost=api.anthropic.com\n")
+	f.Add("store", "url=https://u:p@h/x\npassword_expiry_utc=99999999999\n")
+	f.Fuzz(func(t *testing.T, action, in string) {
+		fx := newFixture(t)
+		fx.creds = []discovery.Credential{{Provider: "anthropic", Value: "k", Source: "claude_api", Kind: discovery.KindAPIKey}}
+		opt := fx.options()
+		opt.LockPath = ""
+		for _, a := range []string{action, "get"} {
+			var out bytes.Buffer
+			err := Serve(a, strings.NewReader(in), &out, opt)
+			if err != nil && out.Len() > 0 {
+				t.Fatalf("%s: error %v with output %q", a, err, out.String())
+			}
+		}
+	})
 }
