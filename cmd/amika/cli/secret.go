@@ -18,7 +18,19 @@ import (
 	"github.com/amika-dev/amika/store"
 )
 
-var fallbackNotice sync.Once
+var (
+	fallbackNotice sync.Once
+	chooseOnce     sync.Once
+	chosen         store.Choice
+	chooseErr      error
+)
+
+// chooseStore decides between keyring and file once per process: the keyring probe costs a
+// D-Bus round trip, or up to store.ProbeTimeout when the bus does not answer.
+func chooseStore() (store.Choice, error) {
+	chooseOnce.Do(func() { chosen, chooseErr = store.Choose(os.Getenv) })
+	return chosen, chooseErr
+}
 
 // openStore opens the store AMIKA_STORE selects; every command that reads or writes secrets
 // goes through it. When auto falls back to the file store it says so once on stderr.
@@ -27,7 +39,7 @@ func openStore() (store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := store.Choose(os.Getenv)
+	c, err := chooseStore()
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +57,7 @@ func openStore() (store.Store, error) {
 // D-Bus connection is opened.
 func storedSecrets(p discovery.Paths) *discovery.StoredSecrets {
 	const label = "keyring:amika"
-	c, err := store.Choose(os.Getenv)
+	c, err := chooseStore()
 	if err != nil {
 		return &discovery.StoredSecrets{Label: label, Read: func() (map[string]string, error) { return nil, err }}
 	}
@@ -300,7 +312,7 @@ func newSecretStatusCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := store.Choose(os.Getenv)
+			c, err := chooseStore()
 			if err != nil {
 				return err
 			}
