@@ -101,35 +101,62 @@ func probeKeyring(getenv func(string) string, timeout time.Duration) (string, er
 	if err := dialable(addr, timeout); err != nil {
 		return "", err
 	}
-	type result struct{ err error }
+	type result struct {
+		where string
+		err   error
+	}
 	done := make(chan result, 1)
 	go func() {
 		conn, err := dbus.SessionBus()
 		if err != nil {
-			done <- result{fmt.Errorf("cannot connect to the D-Bus session bus: %v", err)}
+			done <- result{err: fmt.Errorf("cannot connect to the D-Bus session bus: %v", err)}
 			return
 		}
 		ctx, cancel := context.WithDeadline(context.Background(), deadline)
 		defer cancel()
-		var v dbus.Variant
-		err = conn.Object("org.freedesktop.secrets", "/org/freedesktop/secrets").
-			CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, "org.freedesktop.Secret.Service", "Collections").Store(&v)
-		if err != nil {
-			done <- result{fmt.Errorf("no Secret Service on the D-Bus session bus: %v", err)}
+		bus := conn.BusObject()
+		var owned bool
+		if err := bus.CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, secretsName).Store(&owned); err != nil {
+			done <- result{err: fmt.Errorf("the D-Bus session bus did not answer: %v", err)}
 			return
 		}
-		done <- result{}
+		where := "Secret Service on " + redactAddr(addr)
+		if !owned {
+			// Not running yet, but the bus may start it on the first call (D-Bus activation,
+			// as on most desktops). Starting can take longer than the probe may wait, and the
+			// choice must not depend on that timing.
+			var names []string
+			if err := bus.CallWithContext(ctx, "org.freedesktop.DBus.ListActivatableNames", 0).Store(&names); err != nil {
+				done <- result{err: fmt.Errorf("the D-Bus session bus did not answer: %v", err)}
+				return
+			}
+			for _, n := range names {
+				if n == secretsName {
+					done <- result{where: where + " (started on demand)"}
+					return
+				}
+			}
+			done <- result{err: errors.New("no Secret Service on the D-Bus session bus (" + secretsName + " is neither running nor activatable)")}
+			return
+		}
+		var v dbus.Variant
+		err = conn.Object(secretsName, "/org/freedesktop/secrets").
+			CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, "org.freedesktop.Secret.Service", "Collections").Store(&v)
+		if err != nil {
+			done <- result{err: fmt.Errorf("the Secret Service did not answer: %v", err)}
+			return
+		}
+		done <- result{where: where}
 	}()
 	select {
 	case r := <-done:
-		if r.err != nil {
-			return "", r.err
-		}
-		return "Secret Service on " + redactAddr(addr), nil
+		return r.where, r.err
 	case <-time.After(time.Until(deadline)):
 		return "", fmt.Errorf("the D-Bus session bus did not answer within %v", timeout)
 	}
 }
+
+const secretsName = "org.freedesktop.secrets"
 
 // dialable checks that some unix or tcp address of a D-Bus address list accepts a
 // connection within timeout; other transports are left to the bounded call.

@@ -21,6 +21,8 @@ import (
 //
 //	keyring start          start dbus-daemon and an unlocked gnome-keyring; set
 //	                       DBUS_SESSION_BUS_ADDRESS for the rest of the script
+//	keyring bus            start a dbus-daemon that has no Secret Service and cannot
+//	                       start one; set DBUS_SESSION_BUS_ADDRESS
 //	keyring hang NAME      listen on $WORK/NAME, accept and never answer; set
 //	                       DBUS_SESSION_BUS_ADDRESS to it
 //	[!] keyring connections N   the hang socket was connected to N times (so far)
@@ -45,6 +47,16 @@ func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("usage: keyring start")
 		}
 		startKeyring(ts)
+	case "bus":
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: keyring bus")
+		}
+		dir := ts.MkAbs("bus-home")
+		ts.Check(os.MkdirAll(dir, 0o700))
+		conf := filepath.Join(dir, "session.conf")
+		ts.Check(os.WriteFile(conf, []byte(bareBusConfig), 0o600))
+		addr, _ := startBus(ts, []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, "--config-file="+conf)
+		ts.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
 	case "hang":
 		if neg || len(args) != 2 {
 			ts.Fatalf("usage: keyring hang NAME")
@@ -116,17 +128,7 @@ func startKeyring(ts *testscript.TestScript) {
 	}
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "XDG_DATA_HOME=" + dataDir, "XDG_RUNTIME_DIR=" + runDir, "LANG=C.UTF-8"}
 
-	// Outputs go to files: the daemons fork and keep their descriptors, and a pipe would
-	// keep us waiting for them.
-	busOut := runOutput(ts, env, "", "dbus-daemon", "--session", "--fork", "--nosyslog", "--print-address=1", "--print-pid=1")
-	lines := strings.Fields(busOut)
-	if len(lines) < 2 {
-		ts.Fatalf("dbus-daemon printed %q, want an address and a pid", busOut)
-	}
-	addr := lines[0]
-	busPid, err := strconv.Atoi(lines[1])
-	ts.Check(err)
-	ts.Defer(func() { syscall.Kill(busPid, syscall.SIGTERM) })
+	addr, _ := startBus(ts, env, "--session")
 	env = append(env, "DBUS_SESSION_BUS_ADDRESS="+addr)
 
 	runOutput(ts, env, "pass", "gnome-keyring-daemon", "--unlock", "--components=secrets")
@@ -155,6 +157,36 @@ func startKeyring(ts *testscript.TestScript) {
 	ts.Defer(func() { syscall.Kill(int(pid), syscall.SIGTERM) })
 	ts.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
 	ts.Logf("keyring: gnome-keyring-daemon pid %d on %s", pid, addr)
+}
+
+// bareBusConfig is a session bus with no service directories: nothing can be activated.
+const bareBusConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`
+
+// startBus starts a dbus-daemon that the script's end stops, and returns its address.
+func startBus(ts *testscript.TestScript, env []string, config string) (string, int) {
+	// Outputs go to files: the daemons fork and keep their descriptors, and a pipe would
+	// keep us waiting for them.
+	busOut := runOutput(ts, env, "", "dbus-daemon", config, "--fork", "--nosyslog", "--print-address=1", "--print-pid=1")
+	lines := strings.Fields(busOut)
+	if len(lines) < 2 {
+		ts.Fatalf("dbus-daemon printed %q, want an address and a pid", busOut)
+	}
+	busPid, err := strconv.Atoi(lines[1])
+	ts.Check(err)
+	ts.Defer(func() { syscall.Kill(busPid, syscall.SIGTERM) })
+	return lines[0], busPid
 }
 
 func runOutput(ts *testscript.TestScript, env []string, stdin, name string, args ...string) string {
