@@ -1,0 +1,189 @@
+package discovery
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/amika-dev/amika/discovery/internal/fixture"
+)
+
+func TestCanonical(t *testing.T) {
+	for in, want := range map[string]string{
+		"anthropic": "anthropic", "Claude": "anthropic", " CLAUDE ": "anthropic", "claude_": "anthropic",
+		"codex": "openai", "OpenAI": "openai", "-codex-": "openai",
+		"open_router": "open-router", "github copilot": "github-copilot", "google.vertex/ai": "google-vertex-ai",
+		"a--b__c  d..e//f": "a-b-c-d-e-f", "--x--": "x", "-_ ./": "", "": "", "ÜBER": "über",
+		"claude-code": "claude-code", "openai-compatible": "openai-compatible", "a\tb": "a\tb",
+	} {
+		if got := Canonical(in); got != want {
+			t.Errorf("Canonical(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestProviderForVariable(t *testing.T) {
+	for in, want := range map[string]string{
+		"ANTHROPIC_API_KEY": "anthropic", "claude_api_key": "anthropic", " OPENAI_API_KEY ": "openai",
+		"CODEX_API_KEY": "openai", "OPENROUTER_API_KEY": "openrouter", "GITHUB_COPILOT_API_KEY": "github-copilot",
+		"my-llm_API_KEY": "my-llm", "X1_API_KEY": "x1",
+		"API_KEY": "", "_API_KEY": "", "FOO": "", "FOO_KEY": "", "FOO.BAR_API_KEY": "", "FOO BAR_API_KEY": "",
+		"FOO_API_KEY_2": "",
+	} {
+		got, ok := ProviderForVariable(in)
+		if ok != (want != "") || got != want {
+			t.Errorf("ProviderForVariable(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+}
+
+func TestEnvNamesAndValidName(t *testing.T) {
+	for p, want := range map[string]string{
+		"anthropic": "ANTHROPIC_API_KEY CLAUDE_API_KEY", "openai": "OPENAI_API_KEY CODEX_API_KEY",
+		"openrouter": "OPENROUTER_API_KEY", "github-copilot": "GITHUB_COPILOT_API_KEY",
+	} {
+		if got := strings.Join(EnvNames(p), " "); got != want {
+			t.Errorf("EnvNames(%q) = %q, want %q", p, got, want)
+		}
+	}
+	for name, want := range map[string]bool{"A": true, "_": true, "a_1": true, "1A": false, "": false, "A-B": false, "Ü": false, "A B": false} {
+		if ValidName(name) != want {
+			t.Errorf("ValidName(%q) = %v", name, !want)
+		}
+	}
+}
+
+func TestMask(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "", "abc": "***", "abcdefghijklmno": "***************", "abcdefghijklmnop": "abcd****mnop",
+		"sk-ant-api03-0123456789abcdef": "sk-a****cdef", "日本語日本語日本語日本語日本語日本": "日本語日****本語日本",
+	} {
+		if got := Mask(in); got != want {
+			t.Errorf("Mask(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestResolvePaths(t *testing.T) {
+	env := map[string]string{"HOME": "/home/u"}
+	getenv := func(k string) string { return env[k] }
+	p, err := ResolvePaths("", getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Paths{Home: "/home/u", CacheDir: "/home/u/.cache", DataDir: "/home/u/.local/share", StateDir: "/home/u/.local/state",
+		ClaudeDir: "/home/u/.claude", ClaudeState: "/home/u", CodexHome: "/home/u/.codex"}
+	if p != want {
+		t.Errorf("defaults: %+v", p)
+	}
+	env = map[string]string{"HOME": "/home/u", "XDG_CACHE_HOME": "/c", "XDG_DATA_HOME": "rel/d", "XDG_STATE_HOME": "/s",
+		"CLAUDE_CONFIG_DIR": "/cc", "CODEX_HOME": "/cx"}
+	p, _ = ResolvePaths("/h", getenv)
+	want = Paths{Home: "/h", CacheDir: "/c", DataDir: "/h/.local/share", StateDir: "/s", ClaudeDir: "/cc", ClaudeState: "/cc", CodexHome: "/cx"}
+	if p != want {
+		t.Errorf("overrides: %+v", p)
+	}
+}
+
+func TestParseExpiry(t *testing.T) {
+	for raw, want := range map[string]time.Time{
+		"1767225600000": time.UnixMilli(1767225600000), "1767225600000.9": time.UnixMilli(1767225600000),
+		"1.7672256e12": time.UnixMilli(1767225600000), `"2026-01-01T00:00:00Z"`: time.UnixMilli(1767225600000),
+		`"2026-01-01T01:00:00+01:00"`: time.UnixMilli(1767225600000), "null": {}, "": {},
+		"1e300": time.UnixMilli(1<<63 - 1), "-1e300": time.UnixMilli(-1 << 63),
+	} {
+		got, err := parseExpiry("f", []byte(raw), true)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("parseExpiry(%s) = %v, %v; want %v", raw, got, err, want)
+		}
+	}
+	for _, raw := range []string{`"soon"`, `true`, `{}`, `[]`, `""`} {
+		if _, err := parseExpiry("f", []byte(raw), true); err == nil {
+			t.Errorf("parseExpiry(%s) accepted", raw)
+		}
+	}
+	if _, err := parseExpiry("f", []byte(`"2026-01-01T00:00:00Z"`), false); err == nil {
+		t.Error("a string expiry accepted where only epoch ms is allowed")
+	}
+}
+
+// TestSpecialFilesDoNotBlock puts a FIFO, a directory and a device at every source path.
+func TestSpecialFilesDoNotBlock(t *testing.T) {
+	p := fixtureHome(t, nil)
+	done := make(chan Result, 1)
+	for i, path := range SourcePaths(p) {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		switch i % 3 {
+		case 0:
+			err = syscall.Mkfifo(path, 0o600)
+		case 1:
+			err = os.Mkdir(path, 0o755)
+		case 2:
+			err = os.Symlink("/dev/zero", path)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	go func() { done <- Discover(Options{Paths: p, Now: time.Now()}) }()
+	select {
+	case res := <-done:
+		if len(res.Credentials) != 0 || len(res.Warnings) != len(SourcePaths(p)) {
+			t.Errorf("credentials %v, warnings %v", res.Credentials, res.Warnings)
+		}
+		for _, w := range res.Warnings {
+			if !strings.Contains(w.Reason, "not a regular file") {
+				t.Errorf("warning %v", w)
+			}
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Discover blocked on a special file")
+	}
+}
+
+// TestBigFileIsMapped checks a file above the mapping threshold reads the same as a small
+// one, including a key at its very end.
+func TestBigFileIsMapped(t *testing.T) {
+	data := fixture.ClaudeJSON(mmapThreshold*3, "sk-ant-api03-at-the-end")
+	p := fixtureHome(t, map[string]string{".claude.json": string(data)})
+	res := Discover(Options{Paths: p, Now: time.Now()})
+	if len(res.Credentials) != 1 || res.Credentials[0].Value != "sk-ant-api03-at-the-end" || len(res.Warnings) != 0 {
+		t.Fatalf("%+v %v", res.Credentials, res.Warnings)
+	}
+	// The same document broken at the last byte is reported, not half-read.
+	p = fixtureHome(t, map[string]string{".claude.json": string(data[:len(data)-1])})
+	res = Discover(Options{Paths: p, Now: time.Now()})
+	if len(res.Credentials) != 0 || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].Reason, "invalid JSON") {
+		t.Fatalf("%+v %v", res.Credentials, res.Warnings)
+	}
+}
+
+func TestAllSourcesFixture(t *testing.T) {
+	p := fixtureHome(t, fixture.AllSources())
+	res := Discover(Options{Paths: p, Now: time.Now()})
+	got := map[string]string{}
+	for _, c := range res.Credentials {
+		got[c.Provider] = c.Source
+	}
+	want := map[string]string{"anthropic": "claude_api", "openai": "codex", "groq": "amika_env_cache",
+		"mistral": "amika_keychain", "github-copilot": "amika_oauth", "openrouter": "opencode"}
+	if len(got) != len(want) || len(res.Warnings) != 0 {
+		t.Fatalf("got %v, warnings %v", got, res.Warnings)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s from %s, want %s", k, got[k], v)
+		}
+	}
+	for _, f := range res.Files {
+		if f.State == StateMalformed || f.State == StateMissing && f.Source != "claude_api" && f.Source != "claude_oauth" {
+			t.Errorf("%s %s: %s", f.Source, f.Path, f.State)
+		}
+	}
+}
