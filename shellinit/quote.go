@@ -42,6 +42,10 @@ func QuoteSh(s string) string {
 var fishQuoter = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
 
 // QuoteFish quotes s for fish, where \\ and \' are escapes even inside single quotes.
+// Everything else is written as is, private-use code points included: fish decodes the
+// script's bytes and maps the code points it reserves (U+F600…U+F6FF and friends) back to
+// the same bytes on output, while a \uF6xx escape would turn into one raw byte (fish issues
+// #8316, #8755). The round-trip tests hold fish to this.
 func QuoteFish(s string) string {
 	return "'" + fishQuoter.Replace(s) + "'"
 }
