@@ -9,6 +9,7 @@
 # State (shell variables, not exported):
 #   _amika_present / _amika_absent  watched paths that existed / did not at the last refresh
 #   _amika_stamp                    a file amika touched just before it last read the sources
+#                                   (one of two slots: a refresh never touches the one in use)
 #   _amika_expiry                   epoch seconds of the earliest exported OAuth expiry, or 0
 #   _amika_sig                      the path-choosing variables at the last refresh
 # _AMIKA_EXPORTED (exported) lists what amika exported, NAME:fingerprint, so a value the user
@@ -20,6 +21,7 @@ _amika_args=(@AMIKA_ARGS@)
 _amika_sig=
 _amika_expiry=0
 _amika_stamp=
+_amika_slot=0
 _amika_present=()
 _amika_absent=()
 
@@ -27,7 +29,7 @@ _amika_refresh() {
 	local _amika_next=@AMIKA_SIG@ _amika_out
 	# The whole answer is captured before anything is applied: an interrupted or failed
 	# refresh changes nothing, and the next prompt tries again.
-	_amika_out=$("$_amika_bin" init bash --refresh-id "$_amika_id" ${_amika_args[@]+"${_amika_args[@]}"}) || return 1
+	_amika_out=$("$_amika_bin" init bash --refresh-id "$_amika_id" --slot "$_amika_slot" ${_amika_args[@]+"${_amika_args[@]}"}) || return 1
 	[[ $_amika_out == *'# amika: refresh complete' ]] || return 1
 	eval "$_amika_out" && _amika_sig=$_amika_next
 }
@@ -62,15 +64,17 @@ _amika_hook() {
 	return $_amika_status
 }
 
-# Run first among the prompt hooks, so everything after it sees current credentials and
-# the status the user's command left. With bash-preexec, its precmd_functions is the way in
-# (entries added to PROMPT_COMMAND after it would trigger its preexec hooks).
+# Run first among the prompt hooks, so everything after it sees current credentials. The hook
+# returns the status the user's command left, for the hooks after it; "&& :" keeps that
+# status from ending a shell under set -e (a failure before && is not fatal). With
+# bash-preexec, its precmd_functions is the way in (entries added to PROMPT_COMMAND after it
+# would trigger its preexec hooks).
 if [[ " ${PROMPT_COMMAND[*]-} ${precmd_functions[*]-} " != *[[:space:]\;]_amika_hook[[:space:]\;]* ]]; then
 	if [[ -n ${bash_preexec_imported-}${__bp_imported-} ]]; then
 		precmd_functions=(_amika_hook ${precmd_functions[@]+"${precmd_functions[@]}"})
 	elif [[ $(declare -p PROMPT_COMMAND 2>/dev/null) == "declare -a"* ]]; then
-		PROMPT_COMMAND=(_amika_hook "${PROMPT_COMMAND[@]}")
+		PROMPT_COMMAND=('_amika_hook && :' "${PROMPT_COMMAND[@]}")
 	else
-		PROMPT_COMMAND="_amika_hook${PROMPT_COMMAND:+$'\n'$PROMPT_COMMAND}"
+		PROMPT_COMMAND="_amika_hook && :${PROMPT_COMMAND:+$'\n'$PROMPT_COMMAND}"
 	fi
 fi

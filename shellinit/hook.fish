@@ -9,6 +9,7 @@
 # State (global, not exported):
 #   _amika_present / _amika_absent  watched paths that existed / did not at the last refresh
 #   _amika_stamp                    a file amika touched just before it last read the sources
+#                                   (one of two slots: a refresh never touches the one in use)
 #   _amika_ttl                      seconds after the stamp's mtime when the earliest exported
 #                                   OAuth token expires, or 0
 #   _amika_sig                      the path-choosing variables at the last refresh
@@ -20,6 +21,7 @@ set -g _amika_id @AMIKA_ID@
 set -g _amika_args @AMIKA_ARGS@
 set -g _amika_sig
 set -g _amika_stamp
+set -g _amika_slot 0
 set -g _amika_ttl 0
 set -g _amika_present
 set -g _amika_absent
@@ -28,7 +30,7 @@ function _amika_refresh
     set -l next @AMIKA_SIG@
     # The whole answer is captured before anything is applied: an interrupted or failed
     # refresh changes nothing, and the next prompt tries again.
-    set -l out ($_amika_bin init fish --refresh-id $_amika_id $_amika_args | string collect)
+    set -l out ($_amika_bin init fish --refresh-id $_amika_id --slot $_amika_slot $_amika_args | string collect)
     test "$pipestatus[1]" = 0; or return 1
     string match -q -- '*# amika: refresh complete' $out; or return 1
     printf '%s\n' $out | source; and set -g _amika_sig $next

@@ -9,13 +9,14 @@
 # State (shell variables, not exported):
 #   _amika_present / _amika_absent  watched paths that existed / did not at the last refresh
 #   _amika_stamp                    a file amika touched just before it last read the sources
+#                                   (one of two slots: a refresh never touches the one in use)
 #   _amika_expiry                   epoch seconds of the earliest exported OAuth expiry, or 0
 #   _amika_sig                      the path-choosing variables at the last refresh
 # _AMIKA_EXPORTED (exported) lists what amika exported, NAME:fingerprint, so a value the user
 # changed is left to the user, in this shell and in shells started from it.
 
 typeset -g _amika_bin=@AMIKA_BIN@ _amika_id=@AMIKA_ID@ _amika_sig= _amika_stamp=
-typeset -gi _amika_expiry=0
+typeset -gi _amika_expiry=0 _amika_slot=0
 typeset -ga _amika_args _amika_present _amika_absent
 _amika_args=(@AMIKA_ARGS@)
 _amika_present=()
@@ -27,37 +28,38 @@ _amika_refresh() {
 	local _amika_next=@AMIKA_SIG@ _amika_out
 	# The whole answer is captured before anything is applied: an interrupted or failed
 	# refresh changes nothing, and the next prompt tries again.
-	_amika_out=$("$_amika_bin" init zsh --refresh-id "$_amika_id" "${_amika_args[@]}") || return 1
+	_amika_out=$("$_amika_bin" init zsh --refresh-id "$_amika_id" --slot "$_amika_slot" "${_amika_args[@]}") || return 1
 	[[ $_amika_out == *'# amika: refresh complete' ]] || return 1
 	eval "$_amika_out" && _amika_sig=$_amika_next
 }
 
+# zsh gives every precmd function, and then the command line, the status the user's command
+# left, whatever the function returns; returning non-zero would end a shell under errexit.
 _amika_hook() {
-	local -i _amika_status=$?
 	emulate -L zsh
 	local _amika_p
 	if [[ $_amika_sig != @AMIKA_SIG@ ]]; then
 		_amika_refresh
-		return _amika_status
+		return 0
 	fi
 	if (( _amika_expiry && ${EPOCHSECONDS:-0} >= _amika_expiry )); then
 		_amika_refresh
-		return _amika_status
+		return 0
 	fi
 	for _amika_p in "${_amika_present[@]}"; do
 		# changed when it vanished or when its mtime is not older than the stamp
 		if [[ ! -e $_amika_p || ! $_amika_stamp -nt $_amika_p ]]; then
 			_amika_refresh
-			return _amika_status
+			return 0
 		fi
 	done
 	for _amika_p in "${_amika_absent[@]}"; do
 		if [[ -e $_amika_p ]]; then
 			_amika_refresh
-			return _amika_status
+			return 0
 		fi
 	done
-	return _amika_status
+	return 0
 }
 
 # First among the precmd hooks (what add-zsh-hook edits), so the others see current

@@ -146,14 +146,16 @@ func StampDir(p discovery.Paths, getenv func(string) string) string {
 // shell whose stamp was removed refreshes once at its next prompt and writes a new one.
 const staleStamp = 7 * 24 * time.Hour
 
-// TouchStamp writes id's stamp file in dir and returns its path and modification time. It
-// is written before discovery reads anything, with the kernel's clock (the one every other
-// file's mtime comes from): a source written afterwards has an mtime no older than it.
-func TouchStamp(dir, id string) (string, time.Time, error) {
+// TouchStamp writes the stamp file of hook id in dir, in the slot the shell is not using,
+// and returns its path and modification time. It is written before discovery reads
+// anything, with the kernel's clock (the one every other file's mtime comes from): a source
+// written afterwards has an mtime no older than it. The shell keeps comparing with the old
+// slot until it has applied this refresh, so a refresh cut short hides no change.
+func TouchStamp(dir, id string, slot int) (string, time.Time, error) {
 	if !ValidHookID(id) {
 		return "", time.Time{}, fmt.Errorf("hook id %q: want 1 to 64 hex digits", id)
 	}
-	path := filepath.Join(dir, "hook-"+id+".stamp")
+	path := filepath.Join(dir, fmt.Sprintf("hook-%s-%d.stamp", id, slot))
 	_, statErr := os.Stat(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", time.Time{}, fmt.Errorf("hook stamp: %v", err)
@@ -298,6 +300,7 @@ type Refresh struct {
 	Present  []string
 	Absent   []string
 	Stamp    string
+	Slot     int // the stamp's slot, 0 or 1
 	// Expiry is the earliest expiry of an exported OAuth token; zero for none.
 	Expiry    time.Time
 	StampTime time.Time
@@ -305,8 +308,8 @@ type Refresh struct {
 
 // NewRefresh plans a refresh of the variables in as, given the environment, and looks at
 // which watched paths exist now.
-func NewRefresh(sh Shell, as []discovery.Assignment, lookup func(string) (string, bool), watch []string, stamp string, stampTime time.Time) Refresh {
-	r := Refresh{Shell: sh, Stamp: stamp, StampTime: stampTime}
+func NewRefresh(sh Shell, as []discovery.Assignment, lookup func(string) (string, bool), watch []string, stamp string, slot int, stampTime time.Time) Refresh {
+	r := Refresh{Shell: sh, Stamp: stamp, Slot: slot, StampTime: stampTime}
 	r.Changes, r.Exported = Plan(as, lookup)
 	for _, p := range watch {
 		if _, err := os.Stat(p); err == nil {
@@ -363,8 +366,8 @@ func (r Refresh) Write(w io.Writer) error {
 		if !r.Expiry.IsZero() {
 			ttl = max(expirySeconds(r.Expiry)-r.StampTime.Unix(), 1)
 		}
-		fmt.Fprintf(&b, "set -g _amika_present %s\nset -g _amika_absent %s\nset -g _amika_stamp %s\nset -g _amika_ttl %d\n",
-			list(r.Present), list(r.Absent), q(r.Stamp), ttl)
+		fmt.Fprintf(&b, "set -g _amika_present %s\nset -g _amika_absent %s\nset -g _amika_stamp %s\nset -g _amika_slot %d\nset -g _amika_ttl %d\n",
+			list(r.Present), list(r.Absent), q(r.Stamp), r.Slot, ttl)
 	} else {
 		for _, c := range r.Changes {
 			switch c.Op {
@@ -385,8 +388,8 @@ func (r Refresh) Write(w io.Writer) error {
 		if !r.Expiry.IsZero() {
 			expiry = expirySeconds(r.Expiry)
 		}
-		fmt.Fprintf(&b, "_amika_present=(%s)\n_amika_absent=(%s)\n_amika_stamp=%s\n_amika_expiry=%d\n",
-			list(r.Present), list(r.Absent), q(r.Stamp), expiry)
+		fmt.Fprintf(&b, "_amika_present=(%s)\n_amika_absent=(%s)\n_amika_stamp=%s\n_amika_slot=%d\n_amika_expiry=%d\n",
+			list(r.Present), list(r.Absent), q(r.Stamp), r.Slot, expiry)
 	}
 	b.WriteString(refreshEnd + "\n")
 	_, err := io.WriteString(w, b.String())
@@ -404,10 +407,11 @@ type Session struct {
 	Warn     func([]discovery.Warning)
 }
 
-// WriteRefresh runs one refresh for the shell whose stamp is id: stamp, discover, plan, and
-// print the shell code that applies it.
-func (s Session) WriteRefresh(w io.Writer, id string) error {
-	stamp, stampTime, err := TouchStamp(StampDir(s.Paths, s.Getenv), id)
+// WriteRefresh runs one refresh for hook id, whose shell compares with the stamp in slot
+// inUse: stamp the other slot, discover, plan, and print the shell code that applies it.
+func (s Session) WriteRefresh(w io.Writer, id string, inUse int) error {
+	slot := 1 - inUse
+	stamp, stampTime, err := TouchStamp(StampDir(s.Paths, s.Getenv), id, slot)
 	if err != nil {
 		return err
 	}
@@ -417,7 +421,7 @@ func (s Session) WriteRefresh(w io.Writer, id string) error {
 	}
 	as, warns := discovery.Assignments(res.Credentials)
 	s.Warn(append(res.Warnings, warns...))
-	r := NewRefresh(s.Shell, Filter(as, s.Filter), s.Lookup, WatchPaths(s.Paths), stamp, stampTime)
+	r := NewRefresh(s.Shell, Filter(as, s.Filter), s.Lookup, WatchPaths(s.Paths), stamp, slot, stampTime)
 	return r.Write(w)
 }
 
@@ -447,7 +451,7 @@ func (s Session) WriteInit(w io.Writer, h Hook, completion func(io.Writer) error
 			return err
 		}
 	} else {
-		if err := s.WriteRefresh(w, h.ID); err != nil {
+		if err := s.WriteRefresh(w, h.ID, 1); err != nil {
 			return err
 		}
 		sig := "_amika_sig=" + sigExpr(s.Shell) + "\n"

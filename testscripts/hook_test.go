@@ -201,8 +201,10 @@ func cmdShellSession(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	werr := cmd.Wait()
 	mu.Lock()
-	text := transcript(out.String())
+	raw := out.String()
 	mu.Unlock()
+	text := transcript(raw)
+	os.WriteFile(filepath.Join(tmp, "raw"), []byte(raw), 0o644) // for debugging a session
 	fmt.Fprint(ts.Stdout(), text)
 	if werr != nil && !neg {
 		ts.Fatalf("shell-session: %s: %v", shell, werr)

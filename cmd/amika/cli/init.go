@@ -19,6 +19,7 @@ func newInitCmd() *cobra.Command {
 		lazy         bool
 		noCompletion bool
 		refreshID    string
+		slot         int
 	)
 	cmd := &cobra.Command{
 		Use:   "init SHELL [PROVIDER|NAME…]",
@@ -66,7 +67,10 @@ launch the real command through ` + "`amika run`" + ` with their provider's cred
 				if !shellinit.ValidHookID(refreshID) {
 					return usagef("--refresh-id %q: want hex digits", refreshID)
 				}
-				return s.WriteRefresh(cmd.OutOrStdout(), refreshID)
+				if slot != 0 && slot != 1 {
+					return usagef("--slot %d: want 0 or 1", slot)
+				}
+				return s.WriteRefresh(cmd.OutOrStdout(), refreshID, slot)
 			}
 			h := shellinit.Hook{Bin: selfPath(), ID: shellinit.NewHookID(), Lazy: lazy}
 			if df.noOAuth {
@@ -87,7 +91,9 @@ launch the real command through ` + "`amika run`" + ` with their provider's cred
 	cmd.Flags().BoolVar(&lazy, "lazy", false, "no keys in the shell: wrap claude, codex, opencode and amp with amika run")
 	cmd.Flags().BoolVar(&noCompletion, "no-completion", false, "leave out amika's completions")
 	cmd.Flags().StringVar(&refreshID, "refresh-id", "", "print one refresh for the hook with this id (used by the hook)")
+	cmd.Flags().IntVar(&slot, "slot", 0, "the stamp slot the hook compares with (used by the hook)")
 	cmd.Flags().MarkHidden("refresh-id")
+	cmd.Flags().MarkHidden("slot")
 	return cmd
 }
 
