@@ -187,3 +187,26 @@ func TestAllSourcesFixture(t *testing.T) {
 		}
 	}
 }
+
+// TestMappedFileTruncatedWhileRead: a big file cut short while it is being parsed (an agent
+// rewriting it in place) is a warning, not a crash.
+func TestMappedFileTruncatedWhileRead(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.json")
+	data := fixture.ClaudeJSON(mmapThreshold*4, "sk-ant-api03-x")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src := Source{ID: "test", parse: func(data []byte, c *parseContext) error {
+		if err := os.Truncate(path, 0); err != nil {
+			t.Error(err)
+		}
+		c.add("x", "partial", KindAPIKey, time.Time{})
+		return parseClaudeAPI(data, c)
+	}}
+	c := parseContext{}
+	state, reason := readSource(src, path, &c)
+	if state != StateMalformed || reason != "the file changed while it was being read" || len(c.found) != 0 {
+		t.Fatalf("state %q, reason %q, found %v", state, reason, c.found)
+	}
+}
