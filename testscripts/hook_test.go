@@ -242,11 +242,18 @@ func scriptEnv(ts *testscript.TestScript) []string {
 
 var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[=>]`)
 
-// transcript makes the pty output readable: no escapes, no carriage returns, prompts as "$ ".
+// transcript makes the pty output readable: no escapes, each line as a terminal would
+// finally show it (what follows its last carriage return), prompts as "$ ".
 func transcript(s string) string {
-	s = ansi.ReplaceAllString(s, "")
-	s = strings.ReplaceAll(s, "\r", "")
-	return promptRe.ReplaceAllString(s, "$ ")
+	lines := strings.Split(ansi.ReplaceAllString(s, ""), "\n")
+	for i, l := range lines {
+		l = strings.TrimRight(l, "\r")
+		if j := strings.LastIndexByte(l, '\r'); j >= 0 {
+			l = l[j+1:]
+		}
+		lines[i] = l
+	}
+	return promptRe.ReplaceAllString(strings.Join(lines, "\n"), "$ ")
 }
 
 func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
