@@ -267,8 +267,8 @@ func readRegular(path string) (data []byte, release func(), err error) {
 	if size >= mmapThreshold {
 		// A big file is mapped, not copied: no heap to grow, zero and collect, and the
 		// page cache serves it directly.
-		if m, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_PRIVATE); err == nil {
-			return m, func() { syscall.Munmap(m) }, nil
+		if m, release, err := mapFile(f, size); err == nil {
+			return m, release, nil
 		}
 	}
 	data = make([]byte, 0, size+1)

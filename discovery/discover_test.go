@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -107,43 +106,6 @@ func TestParseExpiry(t *testing.T) {
 	}
 	if _, err := parseExpiry("f", []byte(`"2026-01-01T00:00:00Z"`), false); err == nil {
 		t.Error("a string expiry accepted where only epoch ms is allowed")
-	}
-}
-
-// TestSpecialFilesDoNotBlock puts a FIFO, a directory and a device at every source path.
-func TestSpecialFilesDoNotBlock(t *testing.T) {
-	p := fixtureHome(t, nil)
-	done := make(chan Result, 1)
-	for i, path := range SourcePaths(p) {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		var err error
-		switch i % 3 {
-		case 0:
-			err = syscall.Mkfifo(path, 0o600)
-		case 1:
-			err = os.Mkdir(path, 0o755)
-		case 2:
-			err = os.Symlink("/dev/zero", path)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	go func() { done <- Discover(Options{Paths: p, Now: time.Now()}) }()
-	select {
-	case res := <-done:
-		if len(res.Credentials) != 0 || len(res.Warnings) != len(SourcePaths(p)) {
-			t.Errorf("credentials %v, warnings %v", res.Credentials, res.Warnings)
-		}
-		for _, w := range res.Warnings {
-			if !strings.Contains(w.Reason, "not a regular file") {
-				t.Errorf("warning %v", w)
-			}
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Discover blocked on a special file")
 	}
 }
 
