@@ -96,7 +96,12 @@ func (h Hook) Write(w io.Writer) error {
 	for i, a := range h.Args {
 		args[i] = h.Shell.quote(a)
 	}
+	spaced := ""
+	if len(args) > 0 {
+		spaced = " " + strings.Join(args, " ")
+	}
 	r := strings.NewReplacer(
+		" @AMIKA_ARGS@", spaced,
 		"@AMIKA_BIN@", h.Shell.quote(h.Bin),
 		"@AMIKA_ID@", h.Shell.quote(h.ID),
 		"@AMIKA_ARGS@", strings.Join(args, " "),

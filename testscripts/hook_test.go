@@ -32,7 +32,7 @@ func init() {
 var promptRe = regexp.MustCompile(`@@P(\d+)@@ `)
 
 // sessionTimeout bounds one whole session: a hung shell fails the script instead of the run.
-const sessionTimeout = 60 * time.Second
+const sessionTimeout = 30 * time.Second
 
 // shell-session [-strace LOG] SHELL RCFILE SESSION
 //

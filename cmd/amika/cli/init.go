@@ -72,6 +72,9 @@ launch the real command through ` + "`amika run`" + ` with their provider's cred
 				}
 				return s.WriteRefresh(cmd.OutOrStdout(), refreshID, slot)
 			}
+			if lazy && len(args) > 1 {
+				return usagef("--lazy takes no PROVIDER or NAME: each wrapper gets its own provider")
+			}
 			h := shellinit.Hook{Bin: selfPath(), ID: shellinit.NewHookID(), Lazy: lazy}
 			if df.noOAuth {
 				h.Args = append(h.Args, "--no-oauth")
