@@ -13,6 +13,9 @@ type ExitStatus int
 
 func (e ExitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
+// ExitCode is the status to exit with.
+func (e ExitStatus) ExitCode() int { return int(e) }
+
 // Exec runs argv as a child (Windows has no exec), forwards interrupts to it, and returns
 // its exit status as an ExitStatus.
 func Exec(argv []string, env []string) error {

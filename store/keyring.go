@@ -202,6 +202,11 @@ func (k *Keyring) SetMany(secrets []Secret) error {
 		}
 		s = merge(s, prev, now)
 		if err := keyring.Set(Service, s.Name, s.Value); err != nil {
+			// Index what did get stored, so index and items stay in step.
+			if len(secrets) > 1 {
+				k.writeIndex(idx)
+				touchStamp(k.paths)
+			}
 			return keyringError("cannot store "+s.Name, err)
 		}
 		idx.Secrets[s.Name] = entryOf(s)

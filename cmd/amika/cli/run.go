@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -50,7 +51,12 @@ An Anthropic OAuth credential also goes in as CLAUDE_CODE_OAUTH_TOKEN.
 			if err != nil {
 				return err
 			}
-			return amikarun.Exec(args, amikarun.Environ(os.Environ(), vars))
+			err = amikarun.Exec(args, amikarun.Environ(os.Environ(), vars))
+			var status interface{ ExitCode() int }
+			if errors.As(err, &status) { // where there is no exec, the child's status
+				return exitError{status.ExitCode()}
+			}
+			return err
 		},
 	}
 	cmd.Flags().SetInterspersed(false)
