@@ -15,7 +15,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-	"unicode/utf8"
 )
 
 // Kind says whether a credential is a long-lived API key or an OAuth access token.
@@ -187,24 +186,10 @@ func readSource(src Source, path string, c *parseContext) (state State, reason s
 			}
 		}()
 	}
-	if !utf8.Valid(data) {
-		return StateMalformed, fmt.Sprintf("invalid UTF-8 at byte %d", invalidUTF8At(data))
-	}
 	if err := src.parse(data, c); err != nil {
 		return StateMalformed, err.Error()
 	}
 	return c.state(), ""
-}
-
-func invalidUTF8At(data []byte) int {
-	for i := 0; i < len(data); {
-		r, n := utf8.DecodeRune(data[i:])
-		if r == utf8.RuneError && n == 1 {
-			return i
-		}
-		i += n
-	}
-	return len(data)
 }
 
 func readStored(s *StoredSecrets, c *parseContext) (State, string) {

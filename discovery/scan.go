@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/bits"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Agent files can be large (Claude Code's ~/.claude.json holds every project's prompt
@@ -18,6 +19,11 @@ import (
 // wants are then decoded with encoding/json.
 
 var errNotObject = errors.New("top level is not a JSON object")
+
+// utf8Error is invalid UTF-8 in a string, at a byte offset.
+type utf8Error int
+
+func (e utf8Error) Error() string { return fmt.Sprintf("invalid UTF-8 at byte %d", int(e)) }
 
 // notObjectError is a valid document whose top level is not an object.
 type notObjectError struct{ kind string }
@@ -40,8 +46,8 @@ func (e *syntaxError) Error() string {
 }
 
 // scanObject calls fn for each member of the top-level object in data, in file order, and
-// returns nil only when data is one valid JSON object. fn returning false stops the calls
-// but not the validation. Invalid UTF-8 is the caller's business (readSource checks it).
+// returns nil only when data is one valid JSON object in valid UTF-8. fn returning false
+// stops the calls but not the validation.
 func scanObject(data []byte, fn func(key string, raw []byte) bool) error {
 	s := scanner{data: data}
 	i := s.space(0)
@@ -284,9 +290,10 @@ const (
 	highs = 0x8080808080808080
 )
 
-// str validates the string starting at data[i] == '"' and returns the offset just past it
-// and whether it holds escapes. The body is skipped a word at a time while the word has no
-// quote, backslash or control byte (the classic has-zero-byte and has-less-than tricks).
+// str validates the string starting at data[i] == '"', UTF-8 included, and returns the
+// offset just past it and whether it holds escapes. The body is skipped a word at a time
+// while the word is ASCII with no quote, backslash or control byte (the classic
+// has-zero-byte and has-less-than tricks); other bytes are looked at one by one.
 func (s *scanner) str(i int) (int, bool, error) {
 	data := s.data
 	j := i + 1
@@ -297,7 +304,7 @@ func (s *scanner) str(i int) (int, bool, error) {
 			q := v ^ ('"' * ones)
 			b := v ^ ('\\' * ones)
 			// The lowest flagged byte is exact: borrows only run upwards.
-			if m := ((q-ones)&^q | (b-ones)&^b | (v-0x20*ones)&^v) & highs; m != 0 {
+			if m := ((q-ones)&^q | (b-ones)&^b | (v-0x20*ones)&^v | v) & highs; m != 0 {
 				j += bits.TrailingZeros64(m) >> 3
 				goto special
 			}
@@ -305,7 +312,7 @@ func (s *scanner) str(i int) (int, bool, error) {
 		}
 		for ; j < len(data); j++ {
 			c := data[j]
-			if c == '"' || c == '\\' || c < 0x20 {
+			if c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
 				break
 			}
 		}
@@ -334,6 +341,12 @@ func (s *scanner) str(i int) (int, bool, error) {
 			}
 		case c < 0x20:
 			return 0, false, &syntaxError{j, "control character in a string"}
+		default: // non-ASCII: one whole, valid UTF-8 sequence
+			r, n := utf8.DecodeRune(data[j:])
+			if r == utf8.RuneError && n == 1 {
+				return 0, false, utf8Error(j)
+			}
+			j += n
 		}
 	}
 }
