@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/amika-dev/amika/discovery"
+	amikarun "github.com/amika-dev/amika/run"
+	"github.com/amika-dev/amika/shellinit"
+)
+
+func newDirenvCmd() *cobra.Command {
+	var (
+		df      discoveryFlags
+		export  bool
+		secrets []string
+	)
+	cmd := &cobra.Command{
+		Use:   "direnv",
+		Short: "Print the direnv extension that defines `use amika`",
+		Long: `Print a direnv stdlib extension defining use_amika. Install it once:
+
+  amika direnv > ~/.config/direnv/lib/amika.sh
+
+then write in any .envrc:
+
+  use amika                            # everything amika auth extract resolves
+  use amika anthropic openai           # only these providers (or variable names)
+  use amika --no-oauth                 # leave out OAuth tokens
+  use amika --secret env:NAME=SECRET   # a stored secret as $NAME (repeatable)
+
+direnv then watches every credential file and the amika store, so a rotated credential
+reloads the environment; leaving the directory unloads it.`,
+		Args: wrapArgs(func(cmd *cobra.Command, args []string) error {
+			if !export && len(args) > 0 {
+				return usagef("direnv takes no arguments (PROVIDER or NAME go after `use amika` in .envrc)")
+			}
+			return nil
+		}),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !export {
+				return shellinit.WriteDirenvExtension(cmd.OutOrStdout(), selfPath())
+			}
+			var refs []amikarun.SecretRef
+			for _, s := range secrets {
+				ref, err := amikarun.ParseSecretRef(s)
+				if err != nil {
+					return usageError{err}
+				}
+				refs = append(refs, ref)
+			}
+			paths, err := discovery.DefaultPaths(df.homedir)
+			if err != nil {
+				return err
+			}
+			var as []discovery.Assignment
+			if len(refs) == 0 || len(args) > 0 {
+				res, err := df.discover()
+				if err != nil {
+					return err
+				}
+				var warns []discovery.Warning
+				as, warns = discovery.Assignments(res.Credentials)
+				warn(cmd.ErrOrStderr(), append(res.Warnings, warns...))
+				as = shellinit.Filter(as, args)
+			}
+			var extra []shellinit.Var
+			if len(refs) > 0 {
+				vars, _, err := amikarun.Resolve(amikarun.Options{Secrets: refs, Store: openStore})
+				if err != nil {
+					return err
+				}
+				for _, v := range vars {
+					extra = append(extra, shellinit.Var{Name: v.Name, Value: v.Value})
+				}
+			}
+			return shellinit.NewDirenvExport(shellinit.WatchPaths(paths), as, extra).Write(cmd.OutOrStdout())
+		},
+	}
+	df.register(cmd)
+	cmd.Flags().BoolVar(&export, "export", false, "print what use_amika evaluates (used by the extension)")
+	cmd.Flags().StringArrayVar(&secrets, "secret", nil, "with --export: a stored secret, env:NAME=SECRET or env:SECRET (repeatable)")
+	cmd.Flags().MarkHidden("export")
+	cmd.Flags().MarkHidden("secret")
+	return cmd
+}
