@@ -4,6 +4,8 @@ go 1.26.8
 
 require github.com/spf13/cobra v1.10.2
 
+require github.com/creack/pty v1.1.24
+
 require (
 	github.com/danieljoos/wincred v1.2.3 // indirect
 	github.com/godbus/dbus/v5 v5.2.2 // indirect

@@ -59,6 +59,8 @@ shells, git and processes on demand.`,
 	root.AddCommand(newCredentialCmd())
 	root.AddCommand(newSecretCmd())
 	root.AddCommand(newRunCmd())
+	root.AddCommand(newInitCmd())
+	root.AddCommand(newDirenvCmd())
 	return root
 }
 
