@@ -78,6 +78,7 @@ type FileReport struct {
 	State    State
 	Reason   string       // for malformed and not-read files
 	Found    []Credential // credentials the file yielded, won or not
+	Expired  []Credential // OAuth tokens it holds that have expired (not used)
 	// ShadowedBy says, for each of Found, what won its provider instead: a source id, or
 	// "an earlier entry" of the same file; "" for a credential that won. Nil when all won.
 	ShadowedBy []string
@@ -141,6 +142,10 @@ func Discover(opt Options) Result {
 				}
 				if rep.State == StateMalformed {
 					res.Warnings = append(res.Warnings, Warning{src.ID, path, rep.Reason})
+				}
+				for _, cred := range c.expired {
+					cred.Source, cred.Priority, cred.File = src.ID, src.Priority, path
+					rep.Expired = append(rep.Expired, cred)
 				}
 				for _, cred := range c.found {
 					cred.Source, cred.Priority, cred.File = src.ID, src.Priority, path
@@ -214,7 +219,7 @@ func (c *parseContext) state() State {
 	switch {
 	case len(c.found) > 0:
 		return StateFound
-	case c.expired > 0:
+	case len(c.expired) > 0:
 		return StateExpired
 	case c.skippedOAuth > 0:
 		return StateNoOAuth

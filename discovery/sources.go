@@ -54,7 +54,7 @@ type parseContext struct {
 	now     time.Time
 	noOAuth bool
 	found   []Credential
-	expired int
+	expired []Credential // OAuth tokens past their expiry, left out
 	// skippedOAuth counts OAuth entries left out by --no-oauth.
 	skippedOAuth int
 	// problems are entry-level faults (the rest of the file still counts).
@@ -71,7 +71,7 @@ func (c *parseContext) add(provider, value string, kind Kind, expires time.Time)
 		return
 	}
 	if kind == KindOAuth && !expires.IsZero() && !expires.After(c.now) {
-		c.expired++
+		c.expired = append(c.expired, Credential{Provider: provider, Value: value, Kind: kind, Expires: expires})
 		return
 	}
 	if strings.IndexByte(value, 0) >= 0 {

@@ -163,6 +163,9 @@ func providerText(f discovery.FileReport) string {
 		}
 		parts = append(parts, p)
 	}
+	for _, c := range f.Expired {
+		parts = append(parts, c.Provider+"="+discovery.Mask(c.Value)+" (oauth, expired "+c.Expires.UTC().Format(time.RFC3339)+")")
+	}
 	if len(parts) == 0 {
 		return "-"
 	}
@@ -194,6 +197,7 @@ type jsonFound struct {
 	Kind       string  `json:"kind"`
 	Expires    *string `json:"expires"` // RFC 3339; null: no expiry
 	ShadowedBy string  `json:"shadowed_by,omitempty"`
+	Expired    bool    `json:"expired,omitempty"` // an expired OAuth token, not used
 }
 
 type jsonSource struct {
@@ -230,6 +234,10 @@ func writeSourcesJSON(w io.Writer, res discovery.Result) error {
 				j.Expires = &e
 			}
 			s.Found = append(s.Found, j)
+		}
+		for _, c := range f.Expired {
+			e := c.Expires.UTC().Format(time.RFC3339)
+			s.Found = append(s.Found, jsonFound{Provider: c.Provider, Masked: discovery.Mask(c.Value), Kind: string(c.Kind), Expires: &e, Expired: true})
 		}
 		out.Sources = append(out.Sources, s)
 	}
