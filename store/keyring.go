@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/zalando/go-keyring"
@@ -61,6 +63,22 @@ func keyringError(what string, err error) error {
 	return fmt.Errorf("keyring: %s: %v", what, err)
 }
 
+// indexChunk bounds one index item where the OS keyring limits item size (macOS Keychain
+// about 3000 bytes with service and account, Windows Credential Manager 2560 bytes). A larger
+// index is split: the index item then holds {"version":1,"parts":N} and the JSON is the
+// concatenation of items "amika:index:1" … "amika:index:N". 0 means no limit.
+var indexChunk = defaultIndexChunk()
+
+func defaultIndexChunk() int {
+	switch runtime.GOOS {
+	case "darwin", "windows":
+		return 2000
+	}
+	return 0
+}
+
+func partUser(i int) string { return fmt.Sprintf("%s:%d", indexUser, i) }
+
 func (k *Keyring) readIndex() (index, error) {
 	idx := index{Version: 1, Secrets: map[string]indexEntry{}}
 	raw, err := keyring.Get(Service, indexUser)
@@ -70,8 +88,22 @@ func (k *Keyring) readIndex() (index, error) {
 	if err != nil {
 		return idx, keyringError("cannot read the index", err)
 	}
+	var head struct {
+		Parts int `json:"parts"`
+	}
+	if json.Unmarshal([]byte(raw), &head) == nil && head.Parts > 0 {
+		var b strings.Builder
+		for i := 1; i <= head.Parts; i++ {
+			part, err := keyring.Get(Service, partUser(i))
+			if err != nil {
+				return idx, keyringError(fmt.Sprintf("cannot read index part %d of %d", i, head.Parts), err)
+			}
+			b.WriteString(part)
+		}
+		raw = b.String()
+	}
 	if err := json.Unmarshal([]byte(raw), &idx); err != nil {
-		return idx, fmt.Errorf("keyring: the index item (service %s, username %s) cannot be parsed; amika will not overwrite it: %v", Service, indexUser, err)
+		return idx, fmt.Errorf("keyring: the index (service %s, username %s) cannot be parsed; amika will not overwrite it: %v", Service, indexUser, err)
 	}
 	if idx.Secrets == nil {
 		idx.Secrets = map[string]indexEntry{}
@@ -84,8 +116,38 @@ func (k *Keyring) writeIndex(idx index) error {
 	if err != nil {
 		return err
 	}
-	if err := keyring.Set(Service, indexUser, string(data)); err != nil {
+	if indexChunk <= 0 || len(data) <= indexChunk {
+		if err := keyring.Set(Service, indexUser, string(data)); err != nil {
+			return keyringError("cannot write the index", err)
+		}
+		for i := 1; indexChunk > 0; i++ { // parts of a formerly larger index
+			if keyring.Delete(Service, partUser(i)) != nil {
+				break
+			}
+		}
+		return nil
+	}
+	// Parts first, then the head that names them: a reader never sees a head whose parts
+	// are missing. Writers hold the lock, so no two write parts at once.
+	parts := 0
+	for off := 0; off < len(data); off += indexChunk {
+		end := min(off+indexChunk, len(data))
+		parts++
+		if err := keyring.Set(Service, partUser(parts), string(data[off:end])); err != nil {
+			return keyringError(fmt.Sprintf("cannot write index part %d", parts), err)
+		}
+	}
+	head, _ := json.Marshal(struct {
+		Version int `json:"version"`
+		Parts   int `json:"parts"`
+	}{1, parts})
+	if err := keyring.Set(Service, indexUser, string(head)); err != nil {
 		return keyringError("cannot write the index", err)
+	}
+	for i := parts + 1; ; i++ { // parts left over from a larger index
+		if keyring.Delete(Service, partUser(i)) != nil {
+			break
+		}
 	}
 	return nil
 }

@@ -1,0 +1,66 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/zalando/go-keyring"
+)
+
+// The keyring backend runs end to end against gnome-keyring in testscripts; this checks the
+// index splitting that only macOS and Windows need, on go-keyring's in-memory mock.
+func TestKeyringIndexInParts(t *testing.T) {
+	keyring.MockInit()
+	defer func(n int) { indexChunk = n }(indexChunk)
+	indexChunk = 300
+	k := NewKeyring(testPaths(t))
+	var batch []Secret
+	for i := 0; i < 40; i++ {
+		batch = append(batch, Secret{Name: fmt.Sprintf("SECRET_%02d_API_KEY", i), Value: fmt.Sprint("v", i)})
+	}
+	if err := k.SetMany(batch); err != nil {
+		t.Fatal(err)
+	}
+	head, err := keyring.Get(Service, indexUser)
+	if err != nil || !strings.Contains(head, `"parts":`) {
+		t.Fatalf("index head = %q, %v", head, err)
+	}
+	for i := 1; ; i++ {
+		part, err := keyring.Get(Service, partUser(i))
+		if err != nil {
+			if i < 3 {
+				t.Fatalf("only %d parts", i-1)
+			}
+			break
+		}
+		if len(part) > indexChunk {
+			t.Fatalf("part %d holds %d bytes", i, len(part))
+		}
+		if strings.Contains(part, `"v1`) {
+			t.Fatalf("part %d holds a value", i)
+		}
+	}
+	list, err := k.List()
+	if err != nil || len(list) != 40 || list[39].Provider != "secret-39" {
+		t.Fatalf("List: %d secrets, %v", len(list), err)
+	}
+	vals, err := k.Values(nil)
+	if err != nil || vals["SECRET_07_API_KEY"] != "v7" {
+		t.Fatalf("Values: %v, %v", vals, err)
+	}
+
+	// shrinking back to one item removes the parts
+	for _, s := range batch[1:] {
+		if err := k.Delete(s.Name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := keyring.Get(Service, partUser(1)); err == nil {
+		t.Fatal("a part survived the index shrinking to one item")
+	}
+	list, err = k.List()
+	if err != nil || len(list) != 1 || list[0].Name != "SECRET_00_API_KEY" {
+		t.Fatalf("after deletes: %+v, %v", list, err)
+	}
+}
