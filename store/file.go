@@ -271,8 +271,14 @@ func (f *File) update(change func(map[string]json.RawMessage) (bool, error)) err
 	if err != nil {
 		return f.fail("cannot encode: %v", err)
 	}
-	removeStaleTemps(dir)
-	if err := writeAtomic(f.path, data); err != nil {
+	// A keychain.json that is a symlink (a dotfile manager's) stays one: the file it points
+	// to is replaced.
+	target := f.path
+	if resolved, err := filepath.EvalSymlinks(f.path); err == nil {
+		target = resolved
+	}
+	removeStaleTemps(filepath.Dir(target))
+	if err := writeAtomic(target, data); err != nil {
 		return f.fail("cannot write: %v", err)
 	}
 	touchStamp(f.paths)

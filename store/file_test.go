@@ -248,3 +248,24 @@ func BenchmarkFileSet(b *testing.B) {
 		}
 	}
 }
+
+func TestFileKeepsSymlink(t *testing.T) {
+	p := testPaths(t)
+	f := NewFile(p)
+	real := filepath.Join(t.TempDir(), "real.json")
+	os.WriteFile(real, []byte(`{"A": "1"}`), 0o600)
+	os.MkdirAll(filepath.Dir(f.Path()), 0o700)
+	if err := os.Symlink(real, f.Path()); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Set(Secret{Name: "B", Value: "2"}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(f.Path()); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("keychain.json is no longer a symlink: %v", err)
+	}
+	data, _ := os.ReadFile(real)
+	if !bytes.Contains(data, []byte(`"B"`)) || !bytes.Contains(data, []byte(`"A"`)) {
+		t.Fatalf("target holds %s", data)
+	}
+}
