@@ -30,8 +30,9 @@ printf 'provider=anthropic\n' >"$BENCH_TMP/provider.req"
 [ -n "$("$AMIKA" credential get <"$BENCH_TMP/provider.req")" ]
 [ "$("$AMIKA" credential get <"$BENCH_TMP/git.req")" = "$(git credential-store --file="$gitstore" get <"$BENCH_TMP/git.req")" ]
 
-# The bare form takes no stdin: timed without a shell.
+# The bare form takes no stdin: timed without a shell, next to amika's bare start-up.
 hyperfine -N --warmup 20 --export-json "$BENCH_TMP/credential-bare.json" \
+	-n 'amika --version' "$AMIKA --version" \
 	-n 'amika credential get anthropic' "$AMIKA credential get anthropic" >/dev/null
 # The protocol forms read stdin, so all four run through the same shell (hyperfine
 # subtracts its start-up), git's helper included.
@@ -43,6 +44,7 @@ hyperfine --warmup 20 --export-json "$BENCH_TMP/credential.json" \
 
 median() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .median * 1000' "$1"; }
 bare=$(median "$BENCH_TMP/credential-bare.json" 'amika credential get anthropic')
+printf 'amika --version (start-up floor, no shell)     median %6.2f ms\n' "$(median "$BENCH_TMP/credential-bare.json" 'amika --version')"
 printf 'amika credential get anthropic (no shell)      median %6.2f ms (target <= 5 ms)\n' "$bare"
 for n in 'amika credential get anthropic (bare)' 'amika credential get (provider=anthropic)' 'amika credential get (git, 50 hosts)' 'git credential-store get (50 hosts)'; do
 	printf '%-46s median %6.2f ms\n' "$n" "$(median "$BENCH_TMP/credential.json" "$n")"
