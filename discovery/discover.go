@@ -192,6 +192,8 @@ func readSource(src Source, path string, c *parseContext) (state State, reason s
 		}()
 	}
 	if err := src.parse(data, c); err != nil {
+		// A file that cannot be used yields nothing, not whatever came before the fault.
+		*c = parseContext{now: c.now, noOAuth: c.noOAuth}
 		return StateMalformed, err.Error()
 	}
 	return c.state(), ""
