@@ -145,3 +145,49 @@ func merge(next Secret, prev *Secret, now time.Time) Secret {
 	}
 	return next
 }
+
+// SetMany stores several secrets: in one write where the backend can, else one by one.
+func SetMany(s Store, secrets []Secret) error {
+	if m, ok := s.(interface{ SetMany([]Secret) error }); ok {
+		return m.SetMany(secrets)
+	}
+	for _, x := range secrets {
+		if err := s.Set(x); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Values reads all values by name from any backend, for discovery.
+func Values(s Store, keep func(string) bool) (map[string]string, error) {
+	switch b := s.(type) {
+	case *Keyring:
+		return b.Values(keep)
+	case *File:
+		all, err := b.Values()
+		if err != nil || keep == nil {
+			return all, err
+		}
+		for n := range all {
+			if !keep(n) {
+				delete(all, n)
+			}
+		}
+		return all, nil
+	}
+	list, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, x := range list {
+		if keep != nil && !keep(x.Name) {
+			continue
+		}
+		if v, err := s.Get(x.Name); err == nil {
+			out[x.Name] = v.Value
+		}
+	}
+	return out, nil
+}
