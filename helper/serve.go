@@ -215,10 +215,14 @@ func (s *server) nameAnswer(name string) ([]Pair, error) {
 	return append(out, Pair{Key: "password", Value: sec.Value}), nil
 }
 
+// storedKeys are the attributes a store keeps or keys on; unknown keys stay ignored.
+var storedKeys = []string{"protocol", "host", "path", "username", "password", "password_expiry_utc",
+	"oauth_refresh_token", "authtype", "credential", "provider", "name", "kind"}
+
 // checkWritable refuses a request holding a value that could not be written back.
 func (s *server) checkWritable() error {
-	for k, v := range s.req.single {
-		if why := unwritable(v); why != "" {
+	for _, k := range storedKeys {
+		if why := unwritable(s.req.single[k]); why != "" {
 			return fmt.Errorf("the %s value %s: nothing stored", k, why)
 		}
 	}

@@ -337,3 +337,9 @@ func FuzzServe(f *testing.F) {
 		}
 	})
 }
+
+func TestStoreIgnoresUnknownKeys(t *testing.T) {
+	f := newFixture(t)
+	f.ok("store", "protocol=https\nhost=example.com\nusername=u\npassword=p\nfuture-key=a\rb\nwwwauth[]=x\n")
+	f.expectGet("protocol=https\nhost=example.com\n", "username=u\npassword=p\n")
+}
