@@ -6,12 +6,13 @@
 # an exported OAuth token's expiry, or the variables that choose the paths. Only then does
 # it run amika, capture its whole answer, and apply it in one eval.
 #
-# State (shell variables, not exported):
-#   _amika_present / _amika_absent  watched paths that existed / did not at the last refresh
-#   _amika_stamp                    a file amika touched just before it last read the sources
-#                                   (one of two slots: a refresh never touches the one in use)
-#   _amika_expiry                   epoch seconds of the earliest exported OAuth expiry, or 0
-#   _amika_sig                      the path-choosing variables at the last refresh
+# State (shell variables and one function, not exported), written by each refresh:
+#   _amika_unchanged  one [[ ]] test: every watched path that existed at the last refresh
+#                     still exists and is older than the stamp, and no other one exists.
+#                     A file amika touched just before it read the sources is the stamp
+#                     (one of two slots: a refresh never touches the one in use).
+#   _amika_expiry     epoch seconds of the earliest exported OAuth expiry, or 0
+#   _amika_sig        the path-choosing variables at the last refresh
 # _AMIKA_EXPORTED (exported) lists what amika exported, NAME:fingerprint, so a value the user
 # changed is left to the user, in this shell and in shells started from it.
 
@@ -20,10 +21,8 @@ _amika_id=@AMIKA_ID@
 _amika_args=(@AMIKA_ARGS@)
 _amika_sig=
 _amika_expiry=0
-_amika_stamp=
 _amika_slot=0
-_amika_present=()
-_amika_absent=()
+_amika_unchanged() { return 1; }
 
 _amika_refresh() {
 	local _amika_next=@AMIKA_SIG@ _amika_out
@@ -35,32 +34,14 @@ _amika_refresh() {
 }
 
 _amika_hook() {
-	local _amika_status=$? _amika_p _amika_now
-	if [[ $_amika_sig != @AMIKA_SIG@ ]]; then
+	local _amika_status=$? _amika_now
+	if [[ $_amika_sig != @AMIKA_SIG@ ]] || ! _amika_unchanged; then
 		_amika_refresh
-		return $_amika_status
-	fi
-	if ((_amika_expiry)); then
+	elif ((_amika_expiry)); then
 		_amika_now=${EPOCHSECONDS-}
 		[[ -n $_amika_now ]] || printf -v _amika_now '%(%s)T' -1
-		if ((_amika_now >= _amika_expiry)); then
-			_amika_refresh
-			return $_amika_status
-		fi
+		((_amika_now < _amika_expiry)) || _amika_refresh
 	fi
-	for _amika_p in ${_amika_present[@]+"${_amika_present[@]}"}; do
-		# changed when it vanished or when its mtime is not older than the stamp
-		if [[ ! -e $_amika_p || ! $_amika_stamp -nt $_amika_p ]]; then
-			_amika_refresh
-			return $_amika_status
-		fi
-	done
-	for _amika_p in ${_amika_absent[@]+"${_amika_absent[@]}"}; do
-		if [[ -e $_amika_p ]]; then
-			_amika_refresh
-			return $_amika_status
-		fi
-	done
 	return $_amika_status
 }
 

@@ -6,13 +6,15 @@
 # expiry, or the variables that choose the paths. Only then does it run amika, capture its
 # whole answer, and apply it at once.
 #
-# State (global, not exported):
-#   _amika_present / _amika_absent  watched paths that existed / did not at the last refresh
-#   _amika_stamp                    a file amika touched just before it last read the sources
-#                                   (one of two slots: a refresh never touches the one in use)
-#   _amika_ttl                      seconds after the stamp's mtime when the earliest exported
-#                                   OAuth token expires, or 0
-#   _amika_sig                      the path-choosing variables at the last refresh
+# State (globals and one function, not exported), written by each refresh:
+#   _amika_unchanged  one test: every watched path that existed at the last refresh still
+#                     exists and is older than the stamp, and no other one exists. A file
+#                     amika touched just before it read the sources is the stamp (one of
+#                     two slots: a refresh never touches the one in use).
+#   _amika_stamp      that file
+#   _amika_ttl        seconds after the stamp's mtime when the earliest exported OAuth
+#                     token expires, or 0
+#   _amika_sig        the path-choosing variables at the last refresh
 # _AMIKA_EXPORTED (exported) lists what amika exported, NAME:fingerprint, so a value the user
 # changed is left to the user, in this shell and in shells started from it.
 
@@ -23,8 +25,9 @@ set -g _amika_sig
 set -g _amika_stamp
 set -g _amika_slot 0
 set -g _amika_ttl 0
-set -g _amika_present
-set -g _amika_absent
+function _amika_unchanged
+    return 1
+end
 
 function _amika_refresh
     set -l next @AMIKA_SIG@
@@ -38,29 +41,13 @@ end
 
 # fish keeps $status across event handlers itself.
 function _amika_hook --on-event fish_prompt
-    if test "$_amika_sig" != @AMIKA_SIG@
+    if test "$_amika_sig" != @AMIKA_SIG@; or not _amika_unchanged
         _amika_refresh
-        return
-    end
-    if test $_amika_ttl -gt 0
+    else if test $_amika_ttl -gt 0
         # seconds since the stamp, from a builtin: fish runs it in-process
         set -l age (path mtime --relative -- $_amika_stamp)
         if test -z "$age"; or test $age -ge $_amika_ttl
             _amika_refresh
-            return
-        end
-    end
-    for p in $_amika_present
-        # changed when it vanished or when its mtime is not older than the stamp
-        if not test -e $p; or not test $_amika_stamp -nt $p
-            _amika_refresh
-            return
-        end
-    end
-    for p in $_amika_absent
-        if test -e $p
-            _amika_refresh
-            return
         end
     end
 end

@@ -340,17 +340,40 @@ func expirySeconds(t time.Time) int64 {
 	return s
 }
 
+// unchanged is the test the fast path runs at each prompt: every path that existed still
+// exists and is older than the stamp, and no other path exists. It is written out as one
+// test, so each prompt costs its stat calls and little else.
+func (r Refresh) unchanged() string {
+	q := r.Shell.quote
+	var terms []string
+	if r.Shell == Fish {
+		for _, p := range r.Present {
+			terms = append(terms, "-e "+q(p)+" -a "+q(r.Stamp)+" -nt "+q(p))
+		}
+		for _, p := range r.Absent {
+			terms = append(terms, "! -e "+q(p))
+		}
+		if len(terms) == 0 {
+			return "function _amika_unchanged\n    return 0\nend\n"
+		}
+		return "function _amika_unchanged\n    test " + strings.Join(terms, " -a ") + "\nend\n"
+	}
+	for _, p := range r.Present {
+		terms = append(terms, "-e "+q(p)+" && "+q(r.Stamp)+" -nt "+q(p))
+	}
+	for _, p := range r.Absent {
+		terms = append(terms, "! -e "+q(p))
+	}
+	if len(terms) == 0 {
+		return "_amika_unchanged() { return 0; }\n"
+	}
+	return "_amika_unchanged() { [[ " + strings.Join(terms, " && ") + " ]]; }\n"
+}
+
 // Write renders the refresh as shell code for r.Shell, ending with refreshEnd.
 func (r Refresh) Write(w io.Writer) error {
 	var b strings.Builder
 	q := r.Shell.quote
-	list := func(paths []string) string {
-		out := make([]string, len(paths))
-		for i, p := range paths {
-			out[i] = q(p)
-		}
-		return strings.Join(out, " ")
-	}
 	if r.Shell == Fish {
 		for _, c := range r.Changes {
 			switch c.Op {
@@ -371,8 +394,8 @@ func (r Refresh) Write(w io.Writer) error {
 		if !r.Expiry.IsZero() {
 			ttl = max(expirySeconds(r.Expiry)-r.StampTime.Unix(), 1)
 		}
-		fmt.Fprintf(&b, "set -g _amika_present %s\nset -g _amika_absent %s\nset -g _amika_stamp %s\nset -g _amika_slot %d\nset -g _amika_ttl %d\n",
-			list(r.Present), list(r.Absent), q(r.Stamp), r.Slot, ttl)
+		b.WriteString(r.unchanged())
+		fmt.Fprintf(&b, "set -g _amika_stamp %s\nset -g _amika_slot %d\nset -g _amika_ttl %d\n", q(r.Stamp), r.Slot, ttl)
 	} else {
 		for _, c := range r.Changes {
 			switch c.Op {
@@ -393,8 +416,8 @@ func (r Refresh) Write(w io.Writer) error {
 		if !r.Expiry.IsZero() {
 			expiry = expirySeconds(r.Expiry)
 		}
-		fmt.Fprintf(&b, "_amika_present=(%s)\n_amika_absent=(%s)\n_amika_stamp=%s\n_amika_slot=%d\n_amika_expiry=%d\n",
-			list(r.Present), list(r.Absent), q(r.Stamp), r.Slot, expiry)
+		b.WriteString(r.unchanged())
+		fmt.Fprintf(&b, "_amika_slot=%d\n_amika_expiry=%d\n", r.Slot, expiry)
 	}
 	b.WriteString(refreshEnd + "\n")
 	_, err := io.WriteString(w, b.String())

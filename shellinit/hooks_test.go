@@ -217,7 +217,15 @@ func TestRefreshInRealShells(t *testing.T) {
 				as = append(as, assign("V"+string(rune('A'+i))+"_API_KEY", v, "p"))
 			}
 			as = append(as, assign("USER_KEY", "amika's", "u"))
-			r := NewRefresh(sh, as, env(map[string]string{}), []string{dir, filepath.Join(dir, "missing")}, filepath.Join(dir, "stamp"), 0, time.Now())
+			stamp, stampTime, err := TouchStamp(filepath.Join(dir, "stamps"), "abc", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			watched := filepath.Join(dir, "it's watched")
+			old := stampTime.Add(-time.Hour)
+			os.WriteFile(watched, nil, 0o600)
+			os.Chtimes(watched, old, old)
+			r := NewRefresh(sh, as, env(map[string]string{}), []string{watched, filepath.Join(dir, "missing")}, stamp, 0, stampTime)
 			if err := r.Write(&script); err != nil {
 				t.Fatal(err)
 			}
@@ -231,7 +239,12 @@ func TestRefreshInRealShells(t *testing.T) {
 					script.WriteString("printf '%s' \"$" + name + "\" > " + QuoteSh(out) + "\n")
 				}
 			}
-			script.WriteString("echo \"user=$USER_KEY present=$_amika_present[1]\"\n")
+			if sh == Fish {
+				script.WriteString("_amika_unchanged; and echo unchanged; touch " + QuoteFish(filepath.Join(dir, "missing")) + "; _amika_unchanged; or echo changed\n")
+			} else {
+				script.WriteString("_amika_unchanged && echo unchanged; touch " + QuoteSh(filepath.Join(dir, "missing")) + "; _amika_unchanged || echo changed\n")
+			}
+			script.WriteString("echo \"user=$USER_KEY\"\n")
 			var cmd *exec.Cmd
 			switch sh {
 			case Bash:
@@ -245,12 +258,7 @@ func TestRefreshInRealShells(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v: %s", err, out)
 			}
-			if sh == Bash {
-				// bash's $x[1] is ${x}[1]
-				if !strings.Contains(string(out), "user=mine present="+dir+"[1]") {
-					t.Errorf("output %q", out)
-				}
-			} else if !strings.Contains(string(out), "user=mine present="+dir+"\n") {
+			if string(out) != "unchanged\nchanged\nuser=mine\n" {
 				t.Errorf("output %q", out)
 			}
 			for i, want := range values {
