@@ -53,7 +53,9 @@ func newGitRequest(a Attributes) gitRequest {
 	}
 }
 
-// gitName is the store name of the record for a protocol and host.
+// gitName is the store name of the record for a protocol and host: readable in
+// `amika secret list` (git-credential.https.github.com.<hash>), and exact through the hash
+// of both, so hosts that read alike after sanitizing or truncating stay apart.
 func gitName(protocol, host *string) string {
 	h := sha256.New()
 	for _, p := range []*string{protocol, host} {
@@ -66,7 +68,23 @@ func gitName(protocol, host *string) string {
 		h.Write([]byte{':'})
 		h.Write([]byte(*p))
 	}
-	return GitPrefix + hex.EncodeToString(h.Sum(nil))
+	const hashLen = 16
+	readable := nameSafe(deref(protocol) + "." + deref(host))
+	if max := store.MaxNameLen - len(GitPrefix) - 1 - hashLen; len(readable) > max {
+		readable = readable[:max]
+	}
+	return GitPrefix + readable + "." + hex.EncodeToString(h.Sum(nil))[:hashLen]
+}
+
+// nameSafe replaces what a secret name cannot hold with '_'.
+func nameSafe(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c == '_' || c == '.' || c == '-' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
 }
 
 // origin is what `amika secret list` shows for a record: where git would use it.

@@ -343,3 +343,26 @@ func TestStoreIgnoresUnknownKeys(t *testing.T) {
 	f.ok("store", "protocol=https\nhost=example.com\nusername=u\npassword=p\nfuture-key=a\rb\nwwwauth[]=x\n")
 	f.expectGet("protocol=https\nhost=example.com\n", "username=u\npassword=p\n")
 }
+
+func TestGitNames(t *testing.T) {
+	str := func(s string) *string { return &s }
+	long := strings.Repeat("h", 300) + ".example.com"
+	seen := map[string]bool{}
+	for _, k := range [][2]*string{
+		{str("https"), str("github.com")}, {str("https"), str("github.com:443")}, {str("https"), str("github.com_443")},
+		{str("http"), str("github.com")}, {str("https"), str("")}, {str("https"), nil}, {nil, str("github.com")},
+		{str("https"), str(long)}, {str("https"), str(long + "x")}, {str("https"), str("ünï/code host")},
+	} {
+		name := gitName(k[0], k[1])
+		if err := store.ValidateName(name); err != nil {
+			t.Errorf("%q: %v", name, err)
+		}
+		if seen[name] {
+			t.Errorf("%q twice", name)
+		}
+		seen[name] = true
+	}
+	if got := gitName(str("https"), str("github.com:443")); !strings.HasPrefix(got, "git-credential.https.github.com_443.") {
+		t.Errorf("name %q", got)
+	}
+}
