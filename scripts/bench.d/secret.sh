@@ -61,6 +61,7 @@ bench() { # json-name, then hyperfine arguments
 }
 AMIKA_STORE=file bench file \
 	-n 'secret get (file, 50 secrets)' "$AMIKA secret get SECRET_25_API_KEY" \
+	-n 'amika --version (amika start-up)' "$AMIKA --version" \
 	-n 'true (process start baseline)' "true"
 AMIKA_STORE=keyring DBUS_SESSION_BUS_ADDRESS="$bus_addr" bench keyring \
 	-n 'secret get (gnome-keyring, 50 secrets)' "$AMIKA secret get SECRET_25_API_KEY" \
