@@ -79,9 +79,23 @@ func defaultIndexChunk() int {
 
 func partUser(i int) string { return fmt.Sprintf("%s:%d", indexUser, i) }
 
+// fastGetEnabled is off in tests that swap go-keyring for its in-memory mock.
+var fastGetEnabled = true
+
+// getItem reads one item of service amika: the short path where it applies, else go-keyring.
+func getItem(user string) (string, error) {
+	if v, handled, err := fastGet(user); handled {
+		if err == ErrNotFound {
+			return "", keyring.ErrNotFound
+		}
+		return v, err
+	}
+	return keyring.Get(Service, user)
+}
+
 func (k *Keyring) readIndex() (index, error) {
 	idx := index{Version: 1, Secrets: map[string]indexEntry{}}
-	raw, err := keyring.Get(Service, indexUser)
+	raw, err := getItem(indexUser)
 	if errors.Is(err, keyring.ErrNotFound) {
 		return idx, nil
 	}
@@ -94,7 +108,7 @@ func (k *Keyring) readIndex() (index, error) {
 	if json.Unmarshal([]byte(raw), &head) == nil && head.Parts > 0 {
 		var b strings.Builder
 		for i := 1; i <= head.Parts; i++ {
-			part, err := keyring.Get(Service, partUser(i))
+			part, err := getItem(partUser(i))
 			if err != nil {
 				return idx, keyringError(fmt.Sprintf("cannot read index part %d of %d", i, head.Parts), err)
 			}
@@ -175,7 +189,7 @@ func (k *Keyring) Value(name string) (string, error) {
 	if err := ValidateName(name); err != nil {
 		return "", ErrNotFound
 	}
-	v, err := keyring.Get(Service, name)
+	v, err := getItem(name)
 	if errors.Is(err, keyring.ErrNotFound) {
 		return "", ErrNotFound
 	}

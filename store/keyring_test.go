@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -12,7 +13,8 @@ import (
 // index splitting that only macOS and Windows need, on go-keyring's in-memory mock.
 func TestKeyringIndexInParts(t *testing.T) {
 	keyring.MockInit()
-	defer func(n int) { indexChunk = n }(indexChunk)
+	fastGetEnabled = false
+	defer func(n int) { indexChunk, fastGetEnabled = n, true }(indexChunk)
 	indexChunk = 300
 	k := NewKeyring(testPaths(t))
 	var batch []Secret
@@ -63,4 +65,33 @@ func TestKeyringIndexInParts(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].Name != "SECRET_00_API_KEY" {
 		t.Fatalf("after deletes: %+v, %v", list, err)
 	}
+}
+
+// BenchmarkKeyringValue times one secret read from a real Secret Service; scripts/bench
+// starts gnome-keyring and sets AMIKA_BENCH_DBUS to its bus address.
+func BenchmarkKeyringValue(b *testing.B) {
+	addr := os.Getenv("AMIKA_BENCH_DBUS")
+	if addr == "" {
+		b.Skip("AMIKA_BENCH_DBUS is not set (scripts/bench sets it)")
+	}
+	b.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
+	k := NewKeyring(testPaths(b))
+	if err := k.Set(Secret{Name: "BENCH_VALUE", Value: "v"}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("Value", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := k.Value("BENCH_VALUE"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Choose", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if c, err := Choose(os.Getenv); err != nil || c.Backend != "keyring" {
+				b.Fatal(c, err)
+			}
+		}
+	})
+	k.Delete("BENCH_VALUE")
 }
