@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -98,9 +97,6 @@ func probeKeyring(getenv func(string) string, timeout time.Duration) (string, er
 		os.Setenv("DBUS_SESSION_BUS_ADDRESS", addr) // godbus reads the process environment
 	}
 	deadline := time.Now().Add(timeout)
-	if err := dialable(addr, timeout); err != nil {
-		return "", err
-	}
 	type result struct {
 		where string
 		err   error
@@ -158,59 +154,6 @@ func probeKeyring(getenv func(string) string, timeout time.Duration) (string, er
 
 const secretsName = "org.freedesktop.secrets"
 
-// dialable checks that some unix or tcp address of a D-Bus address list accepts a
-// connection within timeout; other transports are left to the bounded call.
-func dialable(addr string, timeout time.Duration) error {
-	var lastErr error
-	tried := false
-	for _, a := range strings.Split(addr, ";") {
-		transport, params, ok := strings.Cut(a, ":")
-		if !ok {
-			continue
-		}
-		kv := map[string]string{}
-		for _, p := range strings.Split(params, ",") {
-			if k, v, ok := strings.Cut(p, "="); ok {
-				kv[k] = unescapeDBus(v)
-			}
-		}
-		var network, target string
-		switch {
-		case transport == "unix" && kv["path"] != "":
-			network, target = "unix", kv["path"]
-		case transport == "unix" && kv["abstract"] != "":
-			network, target = "unix", "@"+kv["abstract"]
-		case transport == "tcp" && kv["host"] != "":
-			network, target = "tcp", net.JoinHostPort(kv["host"], kv["port"])
-		default:
-			return nil
-		}
-		tried = true
-		c, err := net.DialTimeout(network, target, timeout)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		lastErr = err
-	}
-	if !tried {
-		return fmt.Errorf("DBUS_SESSION_BUS_ADDRESS %q names no usable address", redactAddr(addr))
-	}
-	return fmt.Errorf("cannot connect to the D-Bus session bus: %v", unwrapOpError(lastErr))
-}
-
-func unwrapOpError(err error) error {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Err != nil {
-		var sys *os.SyscallError
-		if errors.As(op.Err, &sys) {
-			return fmt.Errorf("%s: %v", op.Addr, sys.Err)
-		}
-		return fmt.Errorf("%s: %v", op.Addr, op.Err)
-	}
-	return err
-}
-
 // redactAddr drops the guid and other parameters that say nothing to a person.
 func redactAddr(addr string) string {
 	first, _, _ := strings.Cut(addr, ";")
@@ -218,23 +161,4 @@ func redactAddr(addr string) string {
 		first = first[:i]
 	}
 	return first
-}
-
-func unescapeDBus(s string) string {
-	if !strings.Contains(s, "%") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) {
-			var c byte
-			if _, err := fmt.Sscanf(s[i+1:i+3], "%02x", &c); err == nil {
-				b.WriteByte(c)
-				i += 2
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
