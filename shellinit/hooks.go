@@ -96,6 +96,8 @@ func (h Hook) Write(w io.Writer) error {
 	for i, a := range h.Args {
 		args[i] = h.Shell.quote(a)
 	}
+	// before the first refresh the paths count as changed
+	data = []byte(strings.ReplaceAll(string(data), "@AMIKA_UNCHANGED@", "-n ''"))
 	spaced := ""
 	if len(args) > 0 {
 		spaced = " " + strings.Join(args, " ")
@@ -340,34 +342,43 @@ func expirySeconds(t time.Time) int64 {
 	return s
 }
 
-// unchanged is the test the fast path runs at each prompt: every path that existed still
-// exists and is older than the stamp, and no other path exists. It is written out as one
-// test, so each prompt costs its stat calls and little else.
-func (r Refresh) unchanged() string {
+// unchangedExpr is the test the fast path runs at each prompt: every path that existed
+// still exists and is older than the stamp, and no other path exists. It is written out as
+// one test, so each prompt costs its stat calls and little else.
+func (r Refresh) unchangedExpr() string {
 	q := r.Shell.quote
-	var terms []string
+	and, present, absent := " && ", "-e %s && %s -nt %s", "! -e %s"
 	if r.Shell == Fish {
-		for _, p := range r.Present {
-			terms = append(terms, "-e "+q(p)+" -a "+q(r.Stamp)+" -nt "+q(p))
-		}
-		for _, p := range r.Absent {
-			terms = append(terms, "! -e "+q(p))
-		}
-		if len(terms) == 0 {
-			return "function _amika_unchanged\n    return 0\nend\n"
-		}
-		return "function _amika_unchanged\n    test " + strings.Join(terms, " -a ") + "\nend\n"
+		and, present = " -a ", "-e %s -a %s -nt %s"
 	}
+	var terms []string
 	for _, p := range r.Present {
-		terms = append(terms, "-e "+q(p)+" && "+q(r.Stamp)+" -nt "+q(p))
+		terms = append(terms, fmt.Sprintf(present, q(p), q(r.Stamp), q(p)))
 	}
 	for _, p := range r.Absent {
-		terms = append(terms, "! -e "+q(p))
+		terms = append(terms, fmt.Sprintf(absent, q(p)))
 	}
 	if len(terms) == 0 {
-		return "_amika_unchanged() { return 0; }\n"
+		return "-n 1"
 	}
-	return "_amika_unchanged() { [[ " + strings.Join(terms, " && ") + " ]]; }\n"
+	return strings.Join(terms, and)
+}
+
+// unchanged defines the fast path's test for the shell: a function in bash and fish; in
+// zsh, where a function call costs more than the test, the whole hook again, from hook.zsh,
+// with the test inlined.
+func (r Refresh) unchanged() string {
+	expr := r.unchangedExpr()
+	switch r.Shell {
+	case Fish:
+		return "function _amika_unchanged\n    test " + expr + "\nend\n"
+	case Zsh:
+		data, _ := scripts.ReadFile("hook.zsh")
+		hook := string(data)
+		start, end := strings.Index(hook, "# >>> hook"), strings.Index(hook, "# <<< hook")
+		return strings.NewReplacer("@AMIKA_UNCHANGED@", expr, "@AMIKA_SIG@", sigExpr(Zsh)).Replace(hook[start:end])
+	}
+	return "_amika_unchanged() { [[ " + expr + " ]]; }\n"
 }
 
 // Write renders the refresh as shell code for r.Shell, ending with refreshEnd.
