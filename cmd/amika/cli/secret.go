@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -54,9 +55,16 @@ func openStore() (store.Store, error) {
 
 // storedSecrets is the keyring side of discovery's amika_keychain source. With the file
 // store (chosen or fallen back to) it is nil: keychain.json is already a source, and no
-// D-Bus connection is opened.
-func storedSecrets(p discovery.Paths) *discovery.StoredSecrets {
+// D-Bus connection is opened. It is nil too when --homedir names another home than the
+// user's: the keyring belongs to the session, not to that directory, and --homedir is how
+// CI gets results from fixtures alone.
+func storedSecrets(p discovery.Paths, homedir string) *discovery.StoredSecrets {
 	const label = "keyring:amika"
+	if homedir != "" {
+		if own, err := discovery.DefaultPaths(""); err != nil || filepath.Clean(own.Home) != filepath.Clean(p.Home) {
+			return nil
+		}
+	}
 	c, err := chooseStore()
 	if err != nil {
 		return &discovery.StoredSecrets{Label: label, Read: func() (map[string]string, error) { return nil, err }}
