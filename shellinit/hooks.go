@@ -167,17 +167,12 @@ func TouchStamp(dir, id string, slot int) (string, time.Time, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", time.Time{}, fmt.Errorf("hook stamp: %v", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
+	if err := touchNow(path); err != nil {
 		return "", time.Time{}, fmt.Errorf("hook stamp: %v", err)
 	}
-	_, werr := f.Write([]byte{'\n'}) // a write sets the mtime to the kernel's now
-	fi, serr := f.Stat()
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil || serr != nil {
-		return "", time.Time{}, fmt.Errorf("hook stamp: %v", errors.Join(werr, serr))
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("hook stamp: %v", err)
 	}
 	if errors.Is(statErr, fs.ErrNotExist) {
 		removeStaleStamps(dir, fi.ModTime())
