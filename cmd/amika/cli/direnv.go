@@ -81,5 +81,8 @@ reloads the environment; leaving the directory unloads it.`,
 	cmd.Flags().StringArrayVar(&secrets, "secret", nil, "with --export: a stored secret, env:NAME=SECRET or env:SECRET (repeatable)")
 	cmd.Flags().MarkHidden("export")
 	cmd.Flags().MarkHidden("secret")
+	// --homedir and --no-oauth reach the hidden mode from `use amika --no-oauth`
+	cmd.Flags().MarkHidden("homedir")
+	cmd.Flags().MarkHidden("no-oauth")
 	return cmd
 }
