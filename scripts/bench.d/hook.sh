@@ -92,10 +92,11 @@ json=$BENCH_TMP/hook-refresh.json
 "${run_env[@]}" hyperfine -N --warmup 20 --runs 200 --style none --export-json "$json" \
 	-n "refresh (bash)" "$AMIKA init bash --refresh-id 0123abcd --slot 0 --no-completion" \
 	-n "refresh (fish)" "$AMIKA init fish --refresh-id 0123abcd --slot 0 --no-completion" \
-	-n "init bash (shell start-up)" "$AMIKA init bash" >/dev/null 2>&1
+	-n "init bash (shell start-up)" "$AMIKA init bash" \
+	-n "amika --version (start-up alone)" "$AMIKA --version" >/dev/null 2>&1
 echo "slow path (hyperfine, median):"
 python3 - "$json" <<'EOF' 2>/dev/null || jq -r '.results[] | "  \(.command): \(.median * 1000) ms"' "$json"
 import json, sys
 for r in json.load(open(sys.argv[1]))["results"]:
-    print(f"  {r['command']:<28} {r['median'] * 1000:6.2f} ms   (mean {r['mean'] * 1000:.2f} ± {r['stddev'] * 1000:.2f})")
+    print(f"  {r['command']:<34} {r['median'] * 1000:6.2f} ms   (mean {r['mean'] * 1000:.2f} ± {r['stddev'] * 1000:.2f})")
 EOF
