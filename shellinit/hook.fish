@@ -32,7 +32,9 @@ end
 function _amika_refresh
     set -l next @AMIKA_SIG@
     # The whole answer is captured before anything is applied: an interrupted or failed
-    # refresh changes nothing, and the next prompt tries again.
+    # refresh changes nothing, and the next prompt tries again. An amika that was
+    # uninstalled is not an error at every prompt.
+    test -x "$_amika_bin"; or return 1
     set -l out ($_amika_bin init fish --refresh-id $_amika_id --slot $_amika_slot $_amika_args | string collect)
     test "$pipestatus[1]" = 0; or return 1
     string match -q -- '*# amika: refresh complete' $out; or return 1

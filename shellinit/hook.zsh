@@ -26,7 +26,9 @@ _amika_refresh() {
 	emulate -L zsh
 	local _amika_next=@AMIKA_SIG@ _amika_out
 	# The whole answer is captured before anything is applied: an interrupted or failed
-	# refresh changes nothing, and the next prompt tries again.
+	# refresh changes nothing, and the next prompt tries again. An amika that was
+	# uninstalled is not an error at every prompt.
+	[[ -x $_amika_bin ]] || return 1
 	_amika_out=$("$_amika_bin" init zsh --refresh-id "$_amika_id" --slot "$_amika_slot" "${_amika_args[@]}") || return 1
 	[[ $_amika_out == *'# amika: refresh complete' ]] || return 1
 	eval "$_amika_out" && _amika_sig=$_amika_next
