@@ -3,8 +3,11 @@
 package store
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 	ss "github.com/zalando/go-keyring/secret_service"
@@ -23,11 +26,16 @@ func fastGet(user string) (value string, handled bool, err error) {
 	if err != nil {
 		return "", false, nil
 	}
+	// A Secret Service that stopped answering must not hang amika: the reads that matter
+	// for speed carry a deadline, and a timeout is an error, not a reason to try go-keyring
+	// (which would wait forever).
+	ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
+	defer cancel()
 	svc := conn.Object(secretsName, "/org/freedesktop/secrets")
 	var unlocked, locked []dbus.ObjectPath
 	attrs := map[string]string{"service": Service, "username": user}
-	if err := svc.Call("org.freedesktop.Secret.Service.SearchItems", 0, attrs).Store(&unlocked, &locked); err != nil {
-		return "", false, nil
+	if err := svc.CallWithContext(ctx, "org.freedesktop.Secret.Service.SearchItems", 0, attrs).Store(&unlocked, &locked); err != nil {
+		return "", timedOut(ctx), serviceError(ctx, err)
 	}
 	const login = "/org/freedesktop/secrets/collection/login/"
 	var item dbus.ObjectPath
@@ -45,18 +53,30 @@ func fastGet(user string) (value string, handled bool, err error) {
 	}
 	var ignored dbus.Variant
 	var session dbus.ObjectPath
-	if err := svc.Call("org.freedesktop.Secret.Service.OpenSession", 0, "plain", dbus.MakeVariant("")).Store(&ignored, &session); err != nil {
-		return "", false, nil
+	if err := svc.CallWithContext(ctx, "org.freedesktop.Secret.Service.OpenSession", 0, "plain", dbus.MakeVariant("")).Store(&ignored, &session); err != nil {
+		return "", timedOut(ctx), serviceError(ctx, err)
 	}
 	// Closing the session needs no answer; the service also drops it when we disconnect.
 	defer conn.Object(secretsName, session).Go("org.freedesktop.Secret.Session.Close", dbus.FlagNoReplyExpected, nil)
 	var secrets map[dbus.ObjectPath]ss.Secret
-	if err := svc.Call("org.freedesktop.Secret.Service.GetSecrets", 0, []dbus.ObjectPath{item}, session).Store(&secrets); err != nil {
-		return "", false, nil
+	if err := svc.CallWithContext(ctx, "org.freedesktop.Secret.Service.GetSecrets", 0, []dbus.ObjectPath{item}, session).Store(&secrets); err != nil {
+		return "", timedOut(ctx), serviceError(ctx, err)
 	}
 	s, ok := secrets[item]
 	if !ok {
 		return "", false, nil
 	}
 	return string(s.Value), true, nil
+}
+
+// readTimeout bounds one read from the Secret Service.
+const readTimeout = 10 * time.Second
+
+func timedOut(ctx context.Context) bool { return ctx.Err() != nil }
+
+func serviceError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("the Secret Service did not answer within %v", readTimeout)
+	}
+	return err
 }

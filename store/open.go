@@ -135,13 +135,8 @@ func probeKeyring(getenv func(string) string, timeout time.Duration) (string, er
 			done <- result{err: errors.New("no Secret Service on the D-Bus session bus (" + secretsName + " is neither running nor activatable)")}
 			return
 		}
-		var v dbus.Variant
-		err = conn.Object(secretsName, "/org/freedesktop/secrets").
-			CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, "org.freedesktop.Secret.Service", "Collections").Store(&v)
-		if err != nil {
-			done <- result{err: fmt.Errorf("the Secret Service did not answer: %v", err)}
-			return
-		}
+		// The bus answered for the Secret Service. Asking the service itself would cost a
+		// round trip through it on every command; reads carry their own deadline instead.
 		done <- result{where: where}
 	}()
 	select {
