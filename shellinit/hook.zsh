@@ -51,7 +51,10 @@ _amika_hook() {
 
 # First among the precmd hooks (what add-zsh-hook edits), so the others see current
 # credentials.
-typeset -ga precmd_functions
-if (( ! ${precmd_functions[(I)_amika_hook]} )); then
-	precmd_functions=(_amika_hook "${precmd_functions[@]}")
-fi
+() {
+	emulate -L zsh # whatever the user's options (ksharrays would change (I))
+	typeset -ga precmd_functions
+	if (( ! ${precmd_functions[(I)_amika_hook]} )); then
+		precmd_functions=(_amika_hook "${precmd_functions[@]}")
+	fi
+}
