@@ -226,7 +226,7 @@ func BenchmarkFileGet(b *testing.B) {
 	p := testPaths(b)
 	f := NewFile(p)
 	var batch []Secret
-	for i := 0; i < 20; i++ {
+	for i := 0; i < 50; i++ {
 		batch = append(batch, Secret{Name: fmt.Sprintf("KEY_%d_API_KEY", i), Value: strings.Repeat("v", 60)})
 	}
 	if err := f.SetMany(batch); err != nil {
