@@ -42,10 +42,10 @@ rss_big=$(rss "$AMIKA" auth extract --homedir "$dir/big")
 
 echo "-- whole process (hyperfine -N; targets: all-sources median ≤ 3 ms, 6 MiB median ≤ 20 ms, RSS ≤ 20 MiB)"
 # hyperfine's JSON, one result per command; read without jq.
-tr -d '\n ' <"$dir/hyperfine.json" | grep -o '"command":"[^"]*","mean":[0-9.e-]*,"stddev":[0-9.e-]*,"median":[0-9.e-]*' |
+tr -d '\n ' <"$dir/hyperfine.json" | grep -o '"command":"[^"]*","mean":[0-9.e-]*,"stddev":[0-9.e-]*,"median":[0-9.e-]*,"user":[0-9.e-]*,"system":[0-9.e-]*,"min":[0-9.e-]*' |
 	awk -F'[:,"]+' -v ra="$rss_all" -v rb="$rss_big" '{
 		rss = "-"
 		if ($3 == "all-sources") rss = sprintf("%.1f MiB", ra / 1024)
 		if ($3 == "claude-json-6mib") rss = sprintf("%.1f MiB", rb / 1024)
-		printf "%-17s median %6.2f ms   mean %6.2f ± %5.2f ms   peak RSS %s\n", $3, $9 * 1000, $5 * 1000, $7 * 1000, rss
+		printf "%-17s median %6.2f ms  min %6.2f ms  mean %6.2f ± %5.2f ms  cpu %5.2f ms  peak RSS %s\n", $3, $9 * 1000, $15 * 1000, $5 * 1000, $7 * 1000, ($11 + $13) * 1000, rss
 	}'
