@@ -126,17 +126,27 @@ func probeKeyring(getenv func(string) string, timeout time.Duration) (string, er
 				done <- result{err: fmt.Errorf("the D-Bus session bus did not answer: %v", err)}
 				return
 			}
+			activatable := false
 			for _, n := range names {
-				if n == secretsName {
-					done <- result{where: where + " (started on demand)"}
-					return
-				}
+				activatable = activatable || n == secretsName
 			}
-			done <- result{err: errors.New("no Secret Service on the D-Bus session bus (" + secretsName + " is neither running nor activatable)")}
-			return
+			if !activatable {
+				done <- result{err: errors.New("no Secret Service on the D-Bus session bus (" + secretsName + " is neither running nor activatable)")}
+				return
+			}
+			where += " (started on demand)"
 		}
-		// The bus answered for the Secret Service. Asking the service itself would cost a
-		// round trip through it on every command; reads carry their own deadline instead.
+		if getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" && runtime.GOOS == "linux" {
+			// Without a display nothing can ask for the keyring's password: a locked keyring
+			// (or one that does not exist yet) would leave every read waiting for a prompt
+			// nobody sees, as on an SSH session to a server with gnome-keyring installed.
+			if err := unlockedDefault(ctx, conn); err != nil {
+				done <- result{err: err}
+				return
+			}
+		}
+		// Asking the service itself on every command would cost a round trip through it;
+		// reads carry their own deadline instead.
 		done <- result{where: where}
 	}()
 	select {
@@ -156,4 +166,24 @@ func redactAddr(addr string) string {
 		first = first[:i]
 	}
 	return first
+}
+
+// unlockedDefault checks that the Secret Service's default collection exists and is unlocked.
+func unlockedDefault(ctx context.Context, conn *dbus.Conn) error {
+	svc := conn.Object(secretsName, "/org/freedesktop/secrets")
+	var path dbus.ObjectPath
+	if err := svc.CallWithContext(ctx, "org.freedesktop.Secret.Service.ReadAlias", 0, "default").Store(&path); err != nil {
+		return fmt.Errorf("the Secret Service did not answer: %v", err)
+	}
+	if path == "/" || path == "" {
+		return errors.New("the keyring has no default collection, and without a display none can be created")
+	}
+	var locked dbus.Variant
+	if err := conn.Object(secretsName, path).CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, "org.freedesktop.Secret.Collection", "Locked").Store(&locked); err != nil {
+		return fmt.Errorf("the Secret Service did not answer: %v", err)
+	}
+	if b, ok := locked.Value().(bool); ok && b {
+		return errors.New("the keyring is locked, and without a display nothing can ask for its password")
+	}
+	return nil
 }

@@ -21,6 +21,7 @@ import (
 //
 //	keyring start          start dbus-daemon and an unlocked gnome-keyring; set
 //	                       DBUS_SESSION_BUS_ADDRESS for the rest of the script
+//	keyring lock           lock the running gnome-keyring's default collection
 //	keyring bus            start a dbus-daemon that has no Secret Service and cannot
 //	                       start one; set DBUS_SESSION_BUS_ADDRESS
 //	keyring hang NAME      listen on $WORK/NAME, accept and never answer; set
@@ -47,6 +48,22 @@ func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("usage: keyring start")
 		}
 		startKeyring(ts)
+	case "lock":
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: keyring lock")
+		}
+		conn, err := dbus.Connect(ts.Getenv("DBUS_SESSION_BUS_ADDRESS"))
+		ts.Check(err)
+		defer conn.Close()
+		svc := conn.Object("org.freedesktop.secrets", "/org/freedesktop/secrets")
+		var collection dbus.ObjectPath
+		ts.Check(svc.Call("org.freedesktop.Secret.Service.ReadAlias", 0, "default").Store(&collection))
+		var locked []dbus.ObjectPath
+		var prompt dbus.ObjectPath
+		ts.Check(svc.Call("org.freedesktop.Secret.Service.Lock", 0, []dbus.ObjectPath{collection}).Store(&locked, &prompt))
+		if len(locked) != 1 {
+			ts.Fatalf("keyring lock: %s was not locked (prompt %s)", collection, prompt)
+		}
 	case "bus":
 		if neg || len(args) != 1 {
 			ts.Fatalf("usage: keyring bus")
@@ -156,6 +173,9 @@ func startKeyring(ts *testscript.TestScript) {
 	}
 	ts.Defer(func() { syscall.Kill(int(pid), syscall.SIGTERM) })
 	ts.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
+	// Headless, like CI: nothing may pop up a password prompt on a developer's display.
+	ts.Setenv("DISPLAY", "")
+	ts.Setenv("WAYLAND_DISPLAY", "")
 	ts.Logf("keyring: gnome-keyring-daemon pid %d on %s", pid, addr)
 }
 
