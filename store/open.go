@@ -168,19 +168,18 @@ func redactAddr(addr string) string {
 	return first
 }
 
-// unlockedDefault checks that the Secret Service's default collection exists and is unlocked.
+// unlockedDefault checks that the Secret Service's default collection exists and is
+// unlocked, in one call: the service answers on the alias path itself.
 func unlockedDefault(ctx context.Context, conn *dbus.Conn) error {
-	svc := conn.Object(secretsName, "/org/freedesktop/secrets")
-	var path dbus.ObjectPath
-	if err := svc.CallWithContext(ctx, "org.freedesktop.Secret.Service.ReadAlias", 0, "default").Store(&path); err != nil {
-		return fmt.Errorf("the Secret Service did not answer: %v", err)
-	}
-	if path == "/" || path == "" {
-		return errors.New("the keyring has no default collection, and without a display none can be created")
-	}
 	var locked dbus.Variant
-	if err := conn.Object(secretsName, path).CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, "org.freedesktop.Secret.Collection", "Locked").Store(&locked); err != nil {
-		return fmt.Errorf("the Secret Service did not answer: %v", err)
+	err := conn.Object(secretsName, "/org/freedesktop/secrets/aliases/default").
+		CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, "org.freedesktop.Secret.Collection", "Locked").Store(&locked)
+	var derr dbus.Error
+	switch {
+	case errors.As(err, &derr) && (strings.Contains(derr.Name, "Unknown") || strings.HasSuffix(derr.Name, "NoSuchObject")):
+		return errors.New("the keyring has no default collection, and without a display none can be created")
+	case err != nil:
+		return fmt.Errorf("the Secret Service failed to answer: %v", err)
 	}
 	if b, ok := locked.Value().(bool); ok && b {
 		return errors.New("the keyring is locked, and without a display nothing can ask for its password")
