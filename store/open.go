@@ -110,13 +110,25 @@ func probeKeyring(getenv func(string) string, timeout time.Duration) (string, er
 		}
 		ctx, cancel := context.WithDeadline(context.Background(), deadline)
 		defer cancel()
+		where := "Secret Service on " + redactAddr(addr)
+		if getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" && runtime.GOOS == "linux" {
+			// Without a display nothing can ask for the keyring's password: a locked keyring
+			// (or one that does not exist yet) would leave every read waiting for a prompt
+			// nobody sees, as on an SSH session to a server with gnome-keyring installed.
+			// One call answers both whether a Secret Service exists and whether it is usable.
+			if err := unlockedDefault(ctx, conn); err != nil {
+				done <- result{err: err}
+				return
+			}
+			done <- result{where: where}
+			return
+		}
 		bus := conn.BusObject()
 		var owned bool
 		if err := bus.CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, secretsName).Store(&owned); err != nil {
 			done <- result{err: fmt.Errorf("the D-Bus session bus did not answer: %v", err)}
 			return
 		}
-		where := "Secret Service on " + redactAddr(addr)
 		if !owned {
 			// Not running yet, but the bus may start it on the first call (D-Bus activation,
 			// as on most desktops). Starting can take longer than the probe may wait, and the
@@ -131,19 +143,10 @@ func probeKeyring(getenv func(string) string, timeout time.Duration) (string, er
 				activatable = activatable || n == secretsName
 			}
 			if !activatable {
-				done <- result{err: errors.New("no Secret Service on the D-Bus session bus (" + secretsName + " is neither running nor activatable)")}
+				done <- result{err: errNoService}
 				return
 			}
 			where += " (started on demand)"
-		}
-		if getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" && runtime.GOOS == "linux" {
-			// Without a display nothing can ask for the keyring's password: a locked keyring
-			// (or one that does not exist yet) would leave every read waiting for a prompt
-			// nobody sees, as on an SSH session to a server with gnome-keyring installed.
-			if err := unlockedDefault(ctx, conn); err != nil {
-				done <- result{err: err}
-				return
-			}
 		}
 		// Asking the service itself on every command would cost a round trip through it;
 		// reads carry their own deadline instead.
@@ -158,6 +161,8 @@ func probeKeyring(getenv func(string) string, timeout time.Duration) (string, er
 }
 
 const secretsName = "org.freedesktop.secrets"
+
+var errNoService = errors.New("no Secret Service on the D-Bus session bus (" + secretsName + " is neither running nor activatable)")
 
 // redactAddr drops the guid and other parameters that say nothing to a person.
 func redactAddr(addr string) string {
@@ -176,6 +181,8 @@ func unlockedDefault(ctx context.Context, conn *dbus.Conn) error {
 		CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, "org.freedesktop.Secret.Collection", "Locked").Store(&locked)
 	var derr dbus.Error
 	switch {
+	case errors.As(err, &derr) && derr.Name == "org.freedesktop.DBus.Error.ServiceUnknown":
+		return errNoService
 	case errors.As(err, &derr) && (strings.Contains(derr.Name, "Unknown") || strings.HasSuffix(derr.Name, "NoSuchObject")):
 		return errors.New("the keyring has no default collection, and without a display none can be created")
 	case err != nil:
