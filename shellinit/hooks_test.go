@@ -343,3 +343,42 @@ func BenchmarkRefreshWrite(b *testing.B) {
 		r.Write(&buf)
 	}
 }
+
+// BenchmarkSessionRefresh is a whole refresh as the hook's amika process runs it, minus the
+// process start: stamp, discovery over a home with five credential files, plan, print.
+func BenchmarkSessionRefresh(b *testing.B) {
+	home := b.TempDir()
+	files := map[string]string{
+		".claude.json.api":                `{"primaryApiKey":"sk-ant-api03-bench"}`,
+		".claude/.credentials.json":       `{"claudeAiOauth":{"accessToken":"sk-ant-oat01-bench","expiresAt":4102444800000}}`,
+		".codex/auth.json":                `{"OPENAI_API_KEY":"sk-proj-bench"}`,
+		".local/share/opencode/auth.json": `{"openrouter":{"type":"api","key":"sk-or-bench"}}`,
+		".amp/config.json":                `{"apiKey":"sk-amp-bench"}`,
+		".cache/amika/.keep":              ``,
+		".local/state/amika/.keep":        ``,
+		".local/share/amika/.keep":        ``,
+	}
+	for name, data := range files {
+		p := filepath.Join(home, name)
+		os.MkdirAll(filepath.Dir(p), 0o700)
+		os.WriteFile(p, []byte(data), 0o600)
+	}
+	paths, _ := discovery.ResolvePaths(home, func(string) string { return "" })
+	s := Session{
+		Shell:  Bash,
+		Paths:  paths,
+		Getenv: func(string) string { return "" },
+		Lookup: env(map[string]string{}),
+		Discover: func() (discovery.Result, error) {
+			return discovery.Discover(discovery.Options{Paths: paths, Now: time.Now()}), nil
+		},
+		Warn: func([]discovery.Warning) {},
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var buf bytes.Buffer
+		if err := s.WriteRefresh(&buf, "abc", i%2); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
