@@ -86,3 +86,29 @@ done | while IFS=$'\t' read -r name ms; do
 	esac
 	printf '%-42s median %6.2f ms%s\n' "$name" "$ms" "$target"
 done
+
+# Load on a shared machine drifts between hyperfine's groups. The same commands interleaved,
+# one run of each per round, let the drift hit them alike.
+AMIKA_BUS="$bus_addr" python3 - "$AMIKA" <<'PY'
+import os, statistics, subprocess, sys, time
+amika, bus = sys.argv[1], os.environ["AMIKA_BUS"]
+env = dict(os.environ)
+cmds = [
+    ("true (process start baseline)", ["true"], {}),
+    ("amika --version", [amika, "--version"], {}),
+    ("secret get (file)", [amika, "secret", "get", "SECRET_25_API_KEY"], {"AMIKA_STORE": "file"}),
+    ("secret get (gnome-keyring)", [amika, "secret", "get", "SECRET_25_API_KEY"], {"AMIKA_STORE": "keyring", "DBUS_SESSION_BUS_ADDRESS": bus}),
+    ("secret get (auto -> gnome-keyring)", [amika, "secret", "get", "SECRET_25_API_KEY"], {"AMIKA_STORE": "auto", "DBUS_SESSION_BUS_ADDRESS": bus}),
+]
+times = {name: [] for name, _, _ in cmds}
+for _ in range(200):
+    for name, argv, extra in cmds:
+        start = time.perf_counter()
+        subprocess.run(argv, env=dict(env, **extra), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        times[name].append(time.perf_counter() - start)
+base = statistics.median(times["amika --version"])
+print("interleaved, 200 rounds:")
+for name, _, _ in cmds:
+    m = statistics.median(times[name])
+    print(f"  {name:36s} median {m * 1000:6.2f} ms   over amika --version {(m - base) * 1000:+6.2f} ms")
+PY
