@@ -217,6 +217,12 @@ func TestChooseFileNeverProbes(t *testing.T) {
 	if err != nil || c.Backend != "file" || !c.FellBack {
 		t.Fatalf("auto without D-Bus: %+v, %v", c, err)
 	}
+	for _, addr := range []string{"autolaunch:", "disabled:"} {
+		c, err = Choose(func(k string) string { return map[string]string{"DBUS_SESSION_BUS_ADDRESS": addr}[k] })
+		if err != nil || c.Backend != "file" || !strings.Contains(c.Reason, "not set") {
+			t.Errorf("auto with DBUS_SESSION_BUS_ADDRESS=%s: %+v, %v", addr, c, err)
+		}
+	}
 	if _, err := Choose(func(k string) string { return map[string]string{"AMIKA_STORE": "x"}[k] }); err == nil {
 		t.Fatal("AMIKA_STORE=x accepted")
 	}

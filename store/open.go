@@ -80,6 +80,9 @@ func probeKeyring(getenv func(string) string, timeout time.Duration) (string, er
 		return "Windows Credential Manager", nil
 	}
 	addr := getenv("DBUS_SESSION_BUS_ADDRESS")
+	if strings.HasPrefix(addr, "autolaunch:") || strings.HasPrefix(addr, "disabled:") {
+		addr = "" // never start a bus (dbus-launch) just to look for a keyring
+	}
 	if addr == "" {
 		// What godbus falls back to; never let it try dbus-launch autolaunch.
 		if rt := getenv("XDG_RUNTIME_DIR"); rt != "" {
