@@ -42,8 +42,27 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
+// topLevel lists amika's commands. Building a command costs allocations, and a process
+// that runs before every prompt pays for each one, so a run builds only the command it was
+// asked for (see Main).
+var topLevel = []struct {
+	name  string
+	build func() *cobra.Command
+}{
+	{"auth", newAuthCmd},
+	{"credential", newCredentialCmd},
+	{"secret", newSecretCmd},
+	{"run", newRunCmd},
+	{"init", newInitCmd},
+	{"direnv", newDirenvCmd},
+}
+
 // NewRoot builds the whole command tree.
-func NewRoot() *cobra.Command {
+func NewRoot() *cobra.Command { return newRoot("") }
+
+// newRoot builds the root with only the named top-level command, or with all of them when
+// only is empty or names none.
+func newRoot(only string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "amika",
 		Short: "Find, store and hand out coding agents' API keys and OAuth tokens",
@@ -55,12 +74,15 @@ shells, git and processes on demand.`,
 		SilenceUsage:  true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newAuthCmd())
-	root.AddCommand(newCredentialCmd())
-	root.AddCommand(newSecretCmd())
-	root.AddCommand(newRunCmd())
-	root.AddCommand(newInitCmd())
-	root.AddCommand(newDirenvCmd())
+	for _, c := range topLevel {
+		if c.name == only {
+			root.AddCommand(c.build())
+			return root
+		}
+	}
+	for _, c := range topLevel {
+		root.AddCommand(c.build())
+	}
 	return root
 }
 
@@ -68,9 +90,14 @@ shells, git and processes on demand.`,
 func Main() int {
 	if filepath.Base(os.Args[0]) == "git-credential-amika" {
 		// git runs credential.helper=amika as git-credential-amika ACTION.
-		return run(NewRoot(), append([]string{"credential"}, os.Args[1:]...))
+		return run(newRoot("credential"), append([]string{"credential"}, os.Args[1:]...))
 	}
-	return run(NewRoot(), os.Args[1:])
+	args := os.Args[1:]
+	only := ""
+	if len(args) > 0 {
+		only = args[0]
+	}
+	return run(newRoot(only), args)
 }
 
 func run(root *cobra.Command, args []string) int {
