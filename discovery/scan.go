@@ -292,19 +292,22 @@ const (
 
 // str validates the string starting at data[i] == '"', UTF-8 included, and returns the
 // offset just past it and whether it holds escapes. The body is skipped a word at a time
-// while the word is ASCII with no quote, backslash or control byte (the classic
-// has-zero-byte and has-less-than tricks); other bytes are looked at one by one.
+// while the word has no quote, backslash or control byte (the classic has-zero-byte and
+// has-less-than tricks). A string that had any non-ASCII byte is then checked for UTF-8
+// as a whole, which is cheaper than rune by rune.
 func (s *scanner) str(i int) (int, bool, error) {
 	data := s.data
 	j := i + 1
 	escaped := false
+	var high uint64 // non-zero once a byte >= 0x80 was seen (maybe just past the string)
 	for {
 		for j+8 <= len(data) {
 			v := binary.LittleEndian.Uint64(data[j:])
+			high |= v
 			q := v ^ ('"' * ones)
 			b := v ^ ('\\' * ones)
 			// The lowest flagged byte is exact: borrows only run upwards.
-			if m := ((q-ones)&^q | (b-ones)&^b | (v-0x20*ones)&^v | v) & highs; m != 0 {
+			if m := ((q-ones)&^q | (b-ones)&^b | (v-0x20*ones)&^v) & highs; m != 0 {
 				j += bits.TrailingZeros64(m) >> 3
 				goto special
 			}
@@ -312,9 +315,10 @@ func (s *scanner) str(i int) (int, bool, error) {
 		}
 		for ; j < len(data); j++ {
 			c := data[j]
-			if c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			if c == '"' || c == '\\' || c < 0x20 {
 				break
 			}
+			high |= uint64(c)
 		}
 	special:
 		if j >= len(data) {
@@ -322,6 +326,9 @@ func (s *scanner) str(i int) (int, bool, error) {
 		}
 		switch c := data[j]; {
 		case c == '"':
+			if high&highs != 0 && !utf8.Valid(data[i+1:j]) {
+				return 0, false, utf8Error(i + 1 + invalidUTF8At(data[i+1:j]))
+			}
 			return j + 1, escaped, nil
 		case c == '\\':
 			escaped = true
@@ -339,16 +346,21 @@ func (s *scanner) str(i int) (int, bool, error) {
 			default:
 				return 0, false, &syntaxError{j, "invalid escape in a string"}
 			}
-		case c < 0x20:
+		default:
 			return 0, false, &syntaxError{j, "control character in a string"}
-		default: // non-ASCII: one whole, valid UTF-8 sequence
-			r, n := utf8.DecodeRune(data[j:])
-			if r == utf8.RuneError && n == 1 {
-				return 0, false, utf8Error(j)
-			}
-			j += n
 		}
 	}
+}
+
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }
 
 func isHex(c byte) bool {

@@ -137,3 +137,4 @@ func FuzzScanObject(f *testing.F) {
 		}
 	})
 }
+
