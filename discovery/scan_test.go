@@ -137,4 +137,3 @@ func FuzzScanObject(f *testing.F) {
 		}
 	})
 }
-
