@@ -117,6 +117,7 @@ const maxFileSize = 256 << 20
 func Discover(opt Options) Result {
 	var res Result
 	won := map[string]winner{}
+	var reader fileReader
 	for _, src := range Sources {
 		files := src.Files(opt.Paths)
 		if src.ID == "amika_keychain" && opt.Stored != nil {
@@ -135,7 +136,7 @@ func Discover(opt Options) Result {
 				if opt.Stored != nil && path == opt.Stored.Label {
 					rep.State, rep.Reason = readStored(opt.Stored, &c)
 				} else {
-					rep.State, rep.Reason = readSource(src, path, &c)
+					rep.State, rep.Reason = readSource(&reader, src, path, &c)
 				}
 				for _, p := range c.problems {
 					res.Warnings = append(res.Warnings, Warning{src.ID, path, p})
@@ -168,8 +169,8 @@ func Discover(opt Options) Result {
 }
 
 // readSource reads and parses one file and says what state it is in.
-func readSource(src Source, path string, c *parseContext) (state State, reason string) {
-	data, release, err := readRegular(path)
+func readSource(r *fileReader, src Source, path string, c *parseContext) (state State, reason string) {
+	data, release, err := r.readRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return StateMissing, ""
 	}
@@ -229,11 +230,16 @@ func (c *parseContext) state() State {
 	return StateEmpty
 }
 
+// fileReader reads source files into one buffer, reused from file to file: a fresh process
+// pays a page fault for every new page it touches.
+type fileReader struct{ buf []byte }
+
 // readRegular reads a regular file. Anything else at the path (a directory, a FIFO, a
 // device, a socket) is refused before it is opened, so nothing blocks and no device sees an
 // open; the opened file is checked again in case the path changed in between.
-// release, when not nil, must be called once data is no longer used.
-func readRegular(path string) (data []byte, release func(), err error) {
+// release, when not nil, must be called once data is no longer used. Otherwise data is
+// r's buffer, valid until the next read: parsers copy out what they keep.
+func (r *fileReader) readRegular(path string) (data []byte, release func(), err error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, nil, describeOpenError(err)
@@ -263,11 +269,17 @@ func readRegular(path string) (data []byte, release func(), err error) {
 			return m, release, nil
 		}
 	}
-	data = make([]byte, 0, size+1)
+	data = r.buf[:0]
+	if int64(cap(data)) < size+1 {
+		data = make([]byte, 0, max(size+1, 16<<10))
+	}
+	defer func() { r.buf = data[:0] }()
 	for {
 		n, err := f.Read(data[len(data):cap(data)])
 		data = data[:len(data)+n]
-		if err == io.EOF {
+		// Stop at the size fstat gave: one read per file. A file that grows meanwhile is
+		// cut short and fails to parse, like any file caught mid-write.
+		if err == io.EOF || size > 0 && int64(len(data)) >= size {
 			return data, nil, nil
 		}
 		if err != nil {

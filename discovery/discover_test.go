@@ -167,7 +167,7 @@ func TestMappedFileTruncatedWhileRead(t *testing.T) {
 		return parseClaudeAPI(data, c)
 	}}
 	c := parseContext{}
-	state, reason := readSource(src, path, &c)
+	state, reason := readSource(&fileReader{}, src, path, &c)
 	if state != StateMalformed || reason != "the file changed while it was being read" || len(c.found) != 0 {
 		t.Fatalf("state %q, reason %q, found %v", state, reason, c.found)
 	}
