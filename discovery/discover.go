@@ -271,7 +271,7 @@ func (r *fileReader) readRegular(path string) (data []byte, release func(), err 
 	}
 	data = r.buf[:0]
 	if int64(cap(data)) < size+1 {
-		data = make([]byte, 0, max(size+1, 16<<10))
+		data = make([]byte, 0, max(size+1, 4<<10))
 	}
 	defer func() { r.buf = data[:0] }()
 	for {
