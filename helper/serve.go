@@ -267,7 +267,7 @@ func (s *server) store() error {
 	if err != nil {
 		return err
 	}
-	unlock, err := lock(s.opt.LockPath)
+	unlock, err := s.lock()
 	if err != nil {
 		return err
 	}
@@ -328,7 +328,7 @@ func (s *server) erase() error {
 	if err != nil {
 		return err
 	}
-	unlock, err := lock(s.opt.LockPath)
+	unlock, err := s.lock()
 	if err != nil {
 		return err
 	}
@@ -403,4 +403,13 @@ func bareValue(v string) (string, error) {
 		return "", errors.New("the value holds a NUL byte and cannot be printed")
 	}
 	return v, nil
+}
+
+// lock serializes read-modify-write of git credentials across processes; an empty
+// LockPath locks nothing.
+func (s *server) lock() (func(), error) {
+	if s.opt.LockPath == "" {
+		return func() {}, nil
+	}
+	return store.LockFile(s.opt.LockPath)
 }

@@ -254,7 +254,7 @@ func (f *File) update(change func(map[string]json.RawMessage) (bool, error)) err
 	if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm()&0o077 != 0 {
 		os.Chmod(dir, 0o700)
 	}
-	unlock, err := lockFile(f.path + ".lock")
+	unlock, err := LockFile(f.path + ".lock")
 	if err != nil {
 		return f.fail("%v", err)
 	}

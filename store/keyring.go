@@ -260,7 +260,7 @@ func (k *Keyring) SetMany(secrets []Secret) error {
 			return err
 		}
 	}
-	unlock, err := lockFile(k.lockPath())
+	unlock, err := LockFile(k.lockPath())
 	if err != nil {
 		return keyringError("cannot lock", err)
 	}
@@ -298,7 +298,7 @@ func (k *Keyring) Delete(name string) error {
 	if ValidateName(name) != nil {
 		return ErrNotFound
 	}
-	unlock, err := lockFile(k.lockPath())
+	unlock, err := LockFile(k.lockPath())
 	if err != nil {
 		return keyringError("cannot lock", err)
 	}

@@ -9,10 +9,10 @@ import (
 	"syscall"
 )
 
-// lockFile takes an exclusive lock on path (created 0600 if missing) and returns the
+// LockFile takes an exclusive lock on path (created 0600 if missing) and returns the
 // function that releases it. The lock goes with the process: a writer killed mid-write
 // releases it.
-func lockFile(path string) (func(), error) {
+func LockFile(path string) (func(), error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}

@@ -8,7 +8,9 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-func lockFile(path string) (func(), error) {
+// LockFile takes an exclusive lock on path (created 0600 if missing) and returns the
+// function that releases it.
+func LockFile(path string) (func(), error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}

@@ -145,6 +145,15 @@ func toJSON(s store.Secret) jsonSecret {
 	return j
 }
 
+// writeSecretsJSON lists secrets' metadata as JSON, never their values.
+func writeSecretsJSON(w io.Writer, list []store.Secret) error {
+	out := make([]jsonSecret, 0, len(list))
+	for _, s := range list {
+		out = append(out, toJSON(s))
+	}
+	return writeJSON(w, out)
+}
+
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -170,11 +179,7 @@ func newSecretListCmd() *cobra.Command {
 				return err
 			}
 			if output == "json" {
-				out := make([]jsonSecret, 0, len(list))
-				for _, s := range list {
-					out = append(out, toJSON(s))
-				}
-				return writeJSON(cmd.OutOrStdout(), out)
+				return writeSecretsJSON(cmd.OutOrStdout(), list)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tTYPE\tPROVIDER\tUPDATED")

@@ -198,11 +198,7 @@ func newAgentListCmd(name string) *cobra.Command {
 				return err
 			}
 			if output == "json" {
-				out := make([]jsonSecret, 0, len(list))
-				for _, s := range list {
-					out = append(out, toJSON(s))
-				}
-				return writeJSON(cmd.OutOrStdout(), out)
+				return writeSecretsJSON(cmd.OutOrStdout(), list)
 			}
 			tw := newTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "ID\tNAME\tTYPE\tUPDATED")
