@@ -17,6 +17,12 @@ rm -rf "$dir" && mkdir -p "$dir"
 go run ./discovery/internal/fixture/genhome all "$dir/all"
 go run ./discovery/internal/fixture/genhome claude-json "$dir/big"
 
+# The floor any Go program pays on this machine: an empty main, built like amika.
+mkdir -p "$dir/empty"
+printf 'package main\n\nfunc main() {}\n' >"$dir/empty/main.go"
+printf 'module empty\n\ngo 1.26\n' >"$dir/empty/go.mod"
+(cd "$dir/empty" && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o empty-go .)
+
 # A clean environment: no XDG or agent overrides, no keyring session, default store.
 run=(env -i PATH=/usr/bin:/bin HOME="$dir/empty-home")
 
@@ -27,6 +33,7 @@ go test ./discovery -run '^$' -bench 'Discover|ClaudeJSON6MiB' -benchmem -count 
 	-n all-sources "$AMIKA auth extract --homedir $dir/all" \
 	-n claude-json-6mib "$AMIKA auth extract --homedir $dir/big" \
 	-n amika-version "$AMIKA --version" \
+	-n empty-go-program "$dir/empty/empty-go" \
 	-n baseline-true "/bin/true" >/dev/null
 
 rss() { # peak RSS in KiB over 20 runs: the largest
@@ -47,5 +54,5 @@ tr -d '\n ' <"$dir/hyperfine.json" | grep -o '"command":"[^"]*","mean":[0-9.e-]*
 		rss = "-"
 		if ($3 == "all-sources") rss = sprintf("%.1f MiB", ra / 1024)
 		if ($3 == "claude-json-6mib") rss = sprintf("%.1f MiB", rb / 1024)
-		printf "%-17s median %6.2f ms  min %6.2f ms  mean %6.2f ± %5.2f ms  cpu %5.2f ms  peak RSS %s\n", $3, $9 * 1000, $15 * 1000, $5 * 1000, $7 * 1000, ($11 + $13) * 1000, rss
+		printf "%-18s median %6.2f ms  min %6.2f ms  mean %6.2f ± %5.2f ms  cpu %5.2f ms  peak RSS %s\n", $3, $9 * 1000, $15 * 1000, $5 * 1000, $7 * 1000, ($11 + $13) * 1000, rss
 	}'
