@@ -187,14 +187,14 @@ func readSource(r *fileReader, src Source, path string, c *parseContext) (state 
 				if _, fault := r.(interface{ Addr() uintptr }); !fault {
 					panic(r)
 				}
-				*c = parseContext{now: c.now, noOAuth: c.noOAuth}
+				c.reset()
 				state, reason = StateMalformed, "the file changed while it was being read"
 			}
 		}()
 	}
 	if err := src.parse(data, c); err != nil {
 		// A file that cannot be used yields nothing, not whatever came before the fault.
-		*c = parseContext{now: c.now, noOAuth: c.noOAuth}
+		c.reset()
 		return StateMalformed, err.Error()
 	}
 	return c.state(), ""
@@ -210,13 +210,12 @@ func readStored(s *StoredSecrets, c *parseContext) (State, string) {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	for _, name := range names {
-		if provider, ok := ProviderForVariable(name); ok {
-			c.add(provider, secrets[name], KindAPIKey, time.Time{})
-		}
-	}
+	c.addVariables(names, func(i int) (string, bool) { return secrets[names[i]], true }, KindAPIKey)
 	return c.state(), ""
 }
+
+// reset drops everything a file yielded: a file that cannot be used yields nothing.
+func (c *parseContext) reset() { *c = parseContext{now: c.now, noOAuth: c.noOAuth} }
 
 func (c *parseContext) state() State {
 	switch {

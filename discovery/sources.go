@@ -297,26 +297,35 @@ func flatParser(kind Kind) func([]byte, *parseContext) error {
 		if err != nil {
 			return err
 		}
-		type named struct {
-			name string
-			member
+		names := make([]string, len(entries))
+		for i, e := range entries {
+			names[i] = e.key
 		}
-		list := make([]named, 0, len(entries))
-		for _, e := range entries {
-			list = append(list, named{strings.ToUpper(strings.TrimSpace(e.key)), e})
-		}
-		// entries are sorted by raw name, so equal normalized names keep that order.
-		sort.SliceStable(list, func(i, j int) bool { return list[i].name < list[j].name })
-		for _, e := range list {
-			provider, ok := ProviderForVariable(e.name)
-			if !ok {
-				continue
-			}
-			if value, ok := flatValue(e.raw); ok {
-				c.add(provider, value, kind, time.Time{})
-			}
-		}
+		c.addVariables(names, func(i int) (string, bool) { return flatValue(entries[i].raw) }, kind)
 		return nil
+	}
+}
+
+// addVariables adds the provider credentials among variable-style names (amika's flat files
+// and the keyring store). Names are trimmed and upper-cased and visited in sorted order, so
+// the first name for a provider wins; names must come sorted as they are, which orders
+// names equal once normalized. value(i) gives the value of names[i], and is called only for
+// names that map to a provider.
+func (c *parseContext) addVariables(names []string, value func(i int) (string, bool), kind Kind) {
+	norm := make([]string, len(names))
+	order := make([]int, len(names))
+	for i, n := range names {
+		norm[i], order[i] = strings.ToUpper(strings.TrimSpace(n)), i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return norm[order[a]] < norm[order[b]] })
+	for _, i := range order {
+		provider, ok := ProviderForVariable(norm[i])
+		if !ok {
+			continue
+		}
+		if v, ok := value(i); ok {
+			c.add(provider, v, kind, time.Time{})
+		}
 	}
 }
 
