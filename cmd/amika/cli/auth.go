@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -96,8 +94,8 @@ func newSourcesCmd() *cobra.Command {
 		Short: "Show every credential source, its state and what it yields (values masked)",
 		Args:  wrapArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "table" && output != "json" {
-				return usagef("unknown output %q (want table or json)", output)
+			if err := checkOutput(output); err != nil {
+				return err
 			}
 			res, err := df.discover()
 			if err != nil {
@@ -173,7 +171,7 @@ func providerText(f discovery.FileReport) string {
 }
 
 func writeSourcesTable(w io.Writer, res discovery.Result, home string) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "PRIORITY\tSOURCE\tPATH\tSTATE\tPROVIDERS")
 	for _, f := range res.Files {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", f.Priority, f.Source, tildePath(f.Path, home), stateText(f), providerText(f))
@@ -244,7 +242,5 @@ func writeSourcesJSON(w io.Writer, res discovery.Result) error {
 	for _, x := range res.Warnings {
 		out.Warnings = append(out.Warnings, x.String())
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return writeJSON(w, out)
 }

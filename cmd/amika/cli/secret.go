@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -102,13 +100,6 @@ AMIKA_STORE=keyring|file|auto chooses (default auto); "amika secret status" says
 	return cmd
 }
 
-func checkOutput(output string) error {
-	if output != "table" && output != "json" {
-		return usagef("unknown output %q (want table or json)", output)
-	}
-	return nil
-}
-
 func timeText(t time.Time) string {
 	if t.IsZero() {
 		return "-"
@@ -154,12 +145,6 @@ func writeSecretsJSON(w io.Writer, list []store.Secret) error {
 	return writeJSON(w, out)
 }
 
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
 func newSecretListCmd() *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
@@ -181,7 +166,7 @@ func newSecretListCmd() *cobra.Command {
 			if output == "json" {
 				return writeSecretsJSON(cmd.OutOrStdout(), list)
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			tw := newTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "NAME\tTYPE\tPROVIDER\tUPDATED")
 			for _, s := range list {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, s.Type, dash(s.Provider), timeText(s.Updated))
@@ -368,7 +353,7 @@ func newSecretStatusCmd() *cobra.Command {
 
 // maskedTable shows what is about to be stored: names, masked values, where they came from.
 func maskedTable(w io.Writer, rows [][3]string) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "NAME\tVALUE\tFROM")
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", r[0], r[1], r[2])
@@ -390,8 +375,4 @@ func sortedNames(secrets []store.Secret) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func newTable(w io.Writer) *tabwriter.Writer {
-	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 }
