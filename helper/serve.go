@@ -263,16 +263,7 @@ func (s *server) store() error {
 	if expired(c, s.opt.Now) {
 		return nil
 	}
-	g, err := s.git()
-	if err != nil {
-		return err
-	}
-	unlock, err := s.lock()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	return g.put(q.protocol, q.host, c)
+	return s.updateGit(func(g gitStore) error { return g.put(q.protocol, q.host, c) })
 }
 
 // providerSecretName is where `store` with provider= keeps a key: the provider's first
@@ -324,16 +315,7 @@ func (s *server) erase() error {
 	if q.protocol == nil && q.host == nil && q.path == nil && q.username == nil {
 		return nil
 	}
-	g, err := s.git()
-	if err != nil {
-		return err
-	}
-	unlock, err := s.lock()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	return g.erase(q)
+	return s.updateGit(func(g gitStore) error { return g.erase(q) })
 }
 
 // eraseSecret deletes a named secret, only when it holds the given password if one is given.
@@ -405,11 +387,19 @@ func bareValue(v string) (string, error) {
 	return v, nil
 }
 
-// lock serializes read-modify-write of git credentials across processes; an empty
-// LockPath locks nothing.
-func (s *server) lock() (func(), error) {
-	if s.opt.LockPath == "" {
-		return func() {}, nil
+// updateGit runs one read-modify-write of git credentials under the lock, so concurrent
+// helpers never lose each other's writes; an empty LockPath locks nothing.
+func (s *server) updateGit(update func(gitStore) error) error {
+	g, err := s.git()
+	if err != nil {
+		return err
 	}
-	return store.LockFile(s.opt.LockPath)
+	if s.opt.LockPath != "" {
+		unlock, err := store.LockFile(s.opt.LockPath)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	return update(g)
 }
