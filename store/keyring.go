@@ -251,6 +251,21 @@ func (k *Keyring) Values(keep func(name string) bool) (map[string]string, error)
 	return out, nil
 }
 
+// lockIndex takes the lock that writers of the index hold and reads the index under it;
+// the caller releases the lock when its write is done.
+func (k *Keyring) lockIndex() (index, func(), error) {
+	unlock, err := LockFile(k.lockPath())
+	if err != nil {
+		return index{}, nil, keyringError("cannot lock", err)
+	}
+	idx, err := k.readIndex()
+	if err != nil {
+		unlock()
+		return index{}, nil, err
+	}
+	return idx, unlock, nil
+}
+
 func (k *Keyring) Set(s Secret) error { return k.SetMany([]Secret{s}) }
 
 // SetMany stores several secrets under one lock and one index write.
@@ -260,15 +275,11 @@ func (k *Keyring) SetMany(secrets []Secret) error {
 			return err
 		}
 	}
-	unlock, err := LockFile(k.lockPath())
-	if err != nil {
-		return keyringError("cannot lock", err)
-	}
-	defer unlock()
-	idx, err := k.readIndex()
+	idx, unlock, err := k.lockIndex()
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	now := k.now()
 	for _, s := range secrets {
 		var prev *Secret
@@ -298,15 +309,11 @@ func (k *Keyring) Delete(name string) error {
 	if ValidateName(name) != nil {
 		return ErrNotFound
 	}
-	unlock, err := LockFile(k.lockPath())
-	if err != nil {
-		return keyringError("cannot lock", err)
-	}
-	defer unlock()
-	idx, err := k.readIndex()
+	idx, unlock, err := k.lockIndex()
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	_, indexed := idx.Secrets[name]
 	err = keyring.Delete(Service, name)
 	if errors.Is(err, keyring.ErrNotFound) && !indexed {
