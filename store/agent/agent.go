@@ -22,21 +22,13 @@ import (
 // Agents lists the agents amika keeps credentials for.
 var Agents = []string{"claude", "codex"}
 
-// Provider is the canonical provider of an agent's credentials.
-func Provider(agent string) string {
-	if agent == "codex" {
-		return "openai"
-	}
-	return "anthropic"
-}
+// Provider is the canonical provider of an agent's credentials: claude → anthropic,
+// codex → openai, as discovery canonicalizes them.
+func Provider(agent string) string { return discovery.Canonical(agent) }
 
-// EnvKey is the variable an agent's API key is read from when no value is given.
-func EnvKey(agent string) string {
-	if agent == "codex" {
-		return "OPENAI_API_KEY"
-	}
-	return "ANTHROPIC_API_KEY"
-}
+// EnvKey is the variable an agent's API key is read from when no value is given: the
+// provider's first variable name (ANTHROPIC_API_KEY, OPENAI_API_KEY).
+func EnvKey(agent string) string { return discovery.EnvNames(Provider(agent))[0] }
 
 // Candidate is one credential found for an agent.
 type Candidate struct {
