@@ -175,7 +175,7 @@ func (s *server) providerAnswer(provider string) ([]Pair, error) {
 		{Key: "kind", Value: string(c.Kind)},
 		{Key: "source", Value: c.Source},
 	}
-	for _, env := range discovery.EnvNames(c.Provider) {
+	for _, env := range discovery.EnvNames(c.Provider, discovery.KindAPIKey) {
 		out = append(out, Pair{Key: "env", Value: env, List: true})
 	}
 	out = append(out, Pair{Key: "password", Value: c.Value})
@@ -269,7 +269,7 @@ func (s *server) store() error {
 // providerSecretName is where `store` with provider= keeps a key: the provider's first
 // variable name, which discovery reads back from the store.
 func providerSecretName(provider string) string {
-	return discovery.EnvNames(provider)[0]
+	return discovery.EnvNames(provider, discovery.KindAPIKey)[0]
 }
 
 func (s *server) storeSecret(name, provider string) error {
@@ -296,7 +296,7 @@ func (s *server) storeSecret(name, provider string) error {
 
 func (s *server) erase() error {
 	if p, ok := s.req.Get("provider"); ok {
-		for _, name := range discovery.EnvNames(discovery.Canonical(p)) {
+		for _, name := range discovery.EnvNames(discovery.Canonical(p), discovery.KindAPIKey) {
 			if err := s.eraseSecret(name); err != nil {
 				return err
 			}
