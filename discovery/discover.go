@@ -6,15 +6,15 @@ package discovery
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/amika-dev/amika/internal/safefile"
 )
 
 // Kind says whether a credential is a long-lived API key or an OAuth access token.
@@ -186,7 +186,7 @@ const maxFileSize = 40 << 20
 func Discover(opt Options) Result {
 	var res Result
 	won := map[string]winner{}
-	var reader fileReader
+	var reader safefile.Reader
 	for _, src := range Sources {
 		if opt.ReferenceOnly && !src.Reference {
 			continue
@@ -256,8 +256,8 @@ func exists(path string) bool {
 }
 
 // readSource reads and parses one file and says what state it is in.
-func readSource(r *fileReader, parse func([]byte, *parseContext) error, path string, c *parseContext) (state State, reason string) {
-	data, release, err := r.readRegular(path)
+func readSource(r *safefile.Reader, parse func([]byte, *parseContext) error, path string, c *parseContext) (state State, reason string) {
+	data, release, err := r.Read(path, maxFileSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return StateMissing, ""
 	}
@@ -337,108 +337,6 @@ func (c *parseContext) state() State {
 		return StateNoOAuth
 	}
 	return StateEmpty
-}
-
-// fileReader reads source files into one buffer, reused from file to file: a fresh process
-// pays a page fault for every new page it touches.
-type fileReader struct{ buf []byte }
-
-// readRegular reads a regular file. Anything else at the path (a directory, a FIFO, a
-// device, a socket) is refused before it is opened, so nothing blocks and no device sees an
-// open; the opened file is checked again in case the path changed in between.
-// release, when not nil, must be called once data is no longer used. Otherwise data is
-// r's buffer, valid until the next read: parsers copy out what they keep.
-func (r *fileReader) readRegular(path string) (data []byte, release func(), err error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, nil, describeOpenError(err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, nil, fmt.Errorf("not a regular file (%s)", fileType(fi.Mode()))
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
-	if err != nil {
-		return nil, nil, describeOpenError(err)
-	}
-	defer f.Close()
-	if fi, err = f.Stat(); err != nil {
-		return nil, nil, fmt.Errorf("cannot stat: %v", unwrapPathError(err))
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, nil, fmt.Errorf("not a regular file (%s)", fileType(fi.Mode()))
-	}
-	size := fi.Size()
-	if size > maxFileSize {
-		return nil, nil, fmt.Errorf("file is larger than %d MiB", maxFileSize>>20)
-	}
-	if size >= mmapThreshold {
-		// A big file is mapped, not copied: no heap to grow, zero and collect, and the
-		// page cache serves it directly.
-		if m, release, err := mapFile(f, size); err == nil {
-			return m, release, nil
-		}
-	}
-	data = r.buf[:0]
-	if int64(cap(data)) < size+1 {
-		data = make([]byte, 0, max(size+1, 4<<10))
-	}
-	defer func() { r.buf = data[:0] }()
-	for {
-		n, err := f.Read(data[len(data):cap(data)])
-		data = data[:len(data)+n]
-		// Stop at the size fstat gave: one read per file. A file that grows meanwhile is
-		// cut short and fails to parse, like any file caught mid-write.
-		if err == io.EOF || size > 0 && int64(len(data)) >= size {
-			return data, nil, nil
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("cannot read: %v", unwrapPathError(err))
-		}
-		if len(data) == cap(data) {
-			if len(data) > maxFileSize {
-				return nil, nil, fmt.Errorf("file is larger than %d MiB", maxFileSize>>20)
-			}
-			data = append(data, 0)[:len(data)]
-		}
-	}
-}
-
-// mmapThreshold is the size from which a file is mapped rather than read.
-const mmapThreshold = 256 << 10
-
-// describeOpenError explains why a path could not be opened; a missing file (or a missing
-// directory on the way) is fs.ErrNotExist, which callers treat as silence.
-func describeOpenError(err error) error {
-	err = unwrapPathError(err)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return fs.ErrNotExist
-	case errors.Is(err, syscall.ENOTDIR):
-		return errors.New("cannot open: a component of the path is not a directory")
-	}
-	return fmt.Errorf("cannot open: %v", err)
-}
-
-func unwrapPathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
-func fileType(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "type " + m.Type().String()
 }
 
 // winner is the credential that won a provider, and where it is in Result.Files.

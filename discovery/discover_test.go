@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/amika-dev/amika/discovery/internal/fixture"
+	"github.com/amika-dev/amika/internal/safefile"
 )
 
 func TestCanonical(t *testing.T) {
@@ -119,10 +120,10 @@ func TestParseExpiry(t *testing.T) {
 	}
 }
 
-// TestBigFileIsMapped checks a file above the mapping threshold reads the same as a small
+// TestBigFileIsMapped checks a file above safefile's mapping threshold (256 KiB) reads the same as a small
 // one, including a key at its very end.
 func TestBigFileIsMapped(t *testing.T) {
-	data := fixture.ClaudeJSON(mmapThreshold*3, "sk-ant-api03-at-the-end")
+	data := fixture.ClaudeJSON(768<<10, "sk-ant-api03-at-the-end")
 	p := fixtureHome(t, map[string]string{".claude.json": string(data)})
 	res := Discover(Options{Paths: p, Now: time.Now()})
 	if len(res.Credentials) != 1 || res.Credentials[0].Value != "sk-ant-api03-at-the-end" || len(res.Warnings) != 0 {
@@ -166,7 +167,7 @@ func TestAllSourcesFixture(t *testing.T) {
 func TestMappedFileTruncatedWhileRead(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state.json")
-	data := fixture.ClaudeJSON(mmapThreshold*4, "sk-ant-api03-x")
+	data := fixture.ClaudeJSON(1<<20, "sk-ant-api03-x")
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +179,7 @@ func TestMappedFileTruncatedWhileRead(t *testing.T) {
 		return parseClaudeAPI(data, c)
 	}}
 	c := parseContext{}
-	state, reason := readSource(&fileReader{}, src.parse, path, &c)
+	state, reason := readSource(&safefile.Reader{}, src.parse, path, &c)
 	if state != StateMalformed || reason != "the file changed while it was being read" || len(c.found) != 0 {
 		t.Fatalf("state %q, reason %q, found %v", state, reason, c.found)
 	}

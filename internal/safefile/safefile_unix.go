@@ -1,0 +1,147 @@
+//go:build unix
+
+package safefile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+const noFollow = syscall.O_NOFOLLOW
+
+// mapFile maps size bytes of f read-only; release unmaps them.
+func mapFile(f *os.File, size int64) (data []byte, release func(), err error) {
+	m, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_PRIVATE)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, func() { syscall.Munmap(m) }, nil
+}
+
+// ErrNotPrivate is returned (wrapped) for a directory amika may not keep its files in: not
+// owned by this user, open to others, or a symlink.
+var ErrNotPrivate = errors.New("not a private directory")
+
+// PrivateDir makes sure dir is a directory of this user's (the effective uid), not a
+// symlink, and closed to everyone else: it is created with mode 0700 when missing (parents
+// as needed), and an existing one of the user's that is open to others is closed (0700).
+// Anything else (another user's directory, a symlink, a file) is ErrNotPrivate: the caller
+// falls back to another place, or fails, and never writes there.
+func PrivateDir(dir string) error {
+	err := os.Mkdir(dir, 0o700)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = os.MkdirAll(filepath.Dir(dir), 0o700); err == nil {
+			err = os.Mkdir(dir, 0o700)
+		}
+	}
+	if err != nil && !errors.Is(err, fs.ErrExist) {
+		return unwrap(err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return unwrap(err)
+	}
+	switch st := fi.Sys().(*syscall.Stat_t); {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("%w: it is a symlink", ErrNotPrivate)
+	case !fi.IsDir():
+		return fmt.Errorf("%w: it is %s", ErrNotPrivate, FileType(fi.Mode()))
+	case int(st.Uid) != os.Geteuid():
+		return fmt.Errorf("%w: it belongs to uid %d, not to uid %d", ErrNotPrivate, st.Uid, os.Geteuid())
+	case fi.Mode().Perm()&0o077 != 0:
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("%w: mode %#o, and it cannot be closed: %v", ErrNotPrivate, fi.Mode().Perm(), unwrap(err))
+		}
+	}
+	return nil
+}
+
+// OwnedByMe reports whether fi (from Lstat or Stat) belongs to the effective user.
+func OwnedByMe(fi fs.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Geteuid()
+}
+
+// OpenPrivate opens (creating when missing, mode perm) a file amika keeps for itself. The
+// last component is never followed if it is a symlink, and only a regular file is accepted,
+// so a link or FIFO planted in its place is an error rather than a write elsewhere.
+func OpenPrivate(path string, flag int, perm fs.FileMode) (*os.File, error) {
+	f, err := os.OpenFile(path, flag|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_NOCTTY|syscall.O_CLOEXEC, perm)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, notRegular(fs.ModeSymlink)
+	}
+	if err != nil {
+		return nil, describeOpenError(err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cannot stat: %v", unwrap(err))
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, notRegular(fi.Mode())
+	}
+	// Back to blocking for the callers' reads and writes (a regular file never blocks).
+	syscall.SetNonblock(int(f.Fd()), false)
+	return f, nil
+}
+
+// CreateExcl creates path, which must not exist, mode perm, without following a symlink.
+func CreateExcl(path string, perm fs.FileMode) (*os.File, error) {
+	return OpenPrivate(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+}
+
+// Lock takes an exclusive lock on path (a file amika keeps for itself, created 0600 when
+// missing) and returns the function that releases it. The lock goes with the process: a
+// writer killed mid-write releases it.
+func Lock(path string) (unlock func(), err error) {
+	f, err := OpenPrivate(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %v", path, err)
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %v", path, err)
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// TryLock is Lock without waiting: ok is false when another process holds the lock.
+func TryLock(path string) (unlock func(), ok bool, err error) {
+	f, err := OpenPrivate(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, false, fmt.Errorf("lock %s: %v", path, err)
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err == syscall.EWOULDBLOCK {
+		f.Close()
+		return nil, false, nil
+	}
+	if err != nil {
+		f.Close()
+		return nil, false, fmt.Errorf("lock %s: %v", path, err)
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, true, nil
+}
