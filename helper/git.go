@@ -14,9 +14,9 @@ import (
 	"github.com/amika-dev/amika/store"
 )
 
-// GitPrefix starts the name of every store secret that holds git credentials. One secret
+// gitPrefix starts the name of every store secret that holds git credentials. One secret
 // holds every credential for one protocol and host, so a `get` is one store read.
-const GitPrefix = "git-credential."
+const gitPrefix = "git-credential."
 
 // gitRecord is the value of one git-credential secret: the credentials of one protocol and
 // host, most recently stored first (git returns the first match, and a newer credential
@@ -45,7 +45,7 @@ type gitRequest struct {
 	capAuthType                                          bool
 }
 
-func newGitRequest(a Attributes) gitRequest {
+func newGitRequest(a attributes) gitRequest {
 	return gitRequest{
 		protocol: a.ptr("protocol"), host: a.ptr("host"), path: a.ptr("path"),
 		username: a.ptr("username"), password: a.ptr("password"), credential: a.ptr("credential"),
@@ -70,10 +70,10 @@ func gitName(protocol, host *string) string {
 	}
 	const hashLen = 16
 	readable := nameSafe(deref(protocol) + "." + deref(host))
-	if max := store.MaxNameLen - len(GitPrefix) - 1 - hashLen; len(readable) > max {
+	if max := store.MaxNameLen - len(gitPrefix) - 1 - hashLen; len(readable) > max {
 		readable = readable[:max]
 	}
-	return GitPrefix + readable + "." + hex.EncodeToString(h.Sum(nil))[:hashLen]
+	return gitPrefix + readable + "." + hex.EncodeToString(h.Sum(nil))[:hashLen]
 }
 
 // nameSafe replaces what a secret name cannot hold with '_'.
@@ -128,26 +128,26 @@ func (q gitRequest) usable(c gitCredential) bool {
 }
 
 // answer is what `get` writes for a stored credential.
-func (q gitRequest) answer(c gitCredential) []Pair {
-	var out []Pair
+func (q gitRequest) answer(c gitCredential) []pair {
+	var out []pair
 	if q.capAuthType && c.Credential != nil {
-		out = append(out, Pair{Key: "capability", Value: "authtype", List: true})
+		out = append(out, pair{Key: "capability", Value: "authtype", List: true})
 		if c.AuthType != nil {
-			out = append(out, Pair{Key: "authtype", Value: *c.AuthType})
+			out = append(out, pair{Key: "authtype", Value: *c.AuthType})
 		}
-		out = append(out, Pair{Key: "credential", Value: *c.Credential})
+		out = append(out, pair{Key: "credential", Value: *c.Credential})
 	}
 	if c.Username != nil {
-		out = append(out, Pair{Key: "username", Value: *c.Username})
+		out = append(out, pair{Key: "username", Value: *c.Username})
 	}
 	if c.Password != nil {
-		out = append(out, Pair{Key: "password", Value: *c.Password})
+		out = append(out, pair{Key: "password", Value: *c.Password})
 	}
 	if c.PasswordExpiryUTC != 0 {
-		out = append(out, Pair{Key: "password_expiry_utc", Value: strconv.FormatInt(c.PasswordExpiryUTC, 10)})
+		out = append(out, pair{Key: "password_expiry_utc", Value: strconv.FormatInt(c.PasswordExpiryUTC, 10)})
 	}
 	if c.OAuthRefreshToken != nil {
-		out = append(out, Pair{Key: "oauth_refresh_token", Value: *c.OAuthRefreshToken})
+		out = append(out, pair{Key: "oauth_refresh_token", Value: *c.OAuthRefreshToken})
 	}
 	return out
 }
@@ -224,7 +224,7 @@ func (g gitStore) records(q gitRequest) ([]string, error) {
 	}
 	var names []string
 	for _, s := range list {
-		if strings.HasPrefix(s.Name, GitPrefix) {
+		if strings.HasPrefix(s.Name, gitPrefix) {
 			names = append(names, s.Name)
 		}
 	}
@@ -233,7 +233,7 @@ func (g gitStore) records(q gitRequest) ([]string, error) {
 }
 
 // get returns the first usable, unexpired stored credential matching q.
-func (g gitStore) get(q gitRequest) ([]Pair, error) {
+func (g gitStore) get(q gitRequest) ([]pair, error) {
 	names, err := g.records(q)
 	if err != nil {
 		return nil, err

@@ -25,9 +25,9 @@ type Options struct {
 	Now      time.Time
 }
 
-// ProviderForHost maps a provider's API host (optionally with :port, any case) to the
+// providerForHost maps a provider's API host (optionally with :port, any case) to the
 // provider.
-func ProviderForHost(host string) (string, bool) {
+func providerForHost(host string) (string, bool) {
 	h := strings.ToLower(host)
 	if i := strings.LastIndexByte(h, ':'); i >= 0 {
 		if _, err := strconv.Atoi(h[i+1:]); err == nil {
@@ -59,7 +59,7 @@ func ProviderForHost(host string) (string, bool) {
 // from in, a get's answer written to out. Any other action reads the request and does
 // nothing, as git expects of helpers. Nothing is written unless the whole answer can be.
 func Serve(action string, in io.Reader, out io.Writer, opt Options) error {
-	req, err := Parse(in)
+	req, err := parseRequest(in)
 	switch action {
 	case "get", "store", "erase":
 	default:
@@ -78,7 +78,7 @@ func Serve(action string, in io.Reader, out io.Writer, opt Options) error {
 		if err != nil {
 			return fmt.Errorf("get: %w", err)
 		}
-		if err := Write(out, pairs); err != nil {
+		if err := writeAnswer(out, pairs); err != nil {
 			return fmt.Errorf("get: %w: nothing written", err)
 		}
 		return nil
@@ -96,7 +96,7 @@ func Serve(action string, in io.Reader, out io.Writer, opt Options) error {
 
 type server struct {
 	opt Options
-	req Attributes
+	req attributes
 	st  store.Store
 }
 
@@ -120,7 +120,7 @@ func (s *server) git() (gitStore, error) {
 	return gitStore{st: st, now: s.opt.Now}, err
 }
 
-func (s *server) get() ([]Pair, error) {
+func (s *server) get() ([]pair, error) {
 	if p, ok := s.req.Get("provider"); ok {
 		return s.providerAnswer(discovery.Canonical(p))
 	}
@@ -141,15 +141,15 @@ func (s *server) get() ([]Pair, error) {
 		return pairs, err
 	}
 	if q.host != nil {
-		if p, ok := ProviderForHost(*q.host); ok {
+		if p, ok := providerForHost(*q.host); ok {
 			return s.providerAnswer(p)
 		}
 	}
 	return nil, nil
 }
 
-// Resolve finds the credential discovery resolves for a canonical provider.
-func Resolve(discover func() ([]discovery.Credential, error), provider string) (discovery.Credential, bool, error) {
+// resolve finds the credential discovery resolves for a canonical provider.
+func resolve(discover func() ([]discovery.Credential, error), provider string) (discovery.Credential, bool, error) {
 	if discover == nil {
 		return discovery.Credential{}, false, errors.New("no discovery configured")
 	}
@@ -165,35 +165,35 @@ func Resolve(discover func() ([]discovery.Credential, error), provider string) (
 	return discovery.Credential{}, false, nil
 }
 
-func (s *server) providerAnswer(provider string) ([]Pair, error) {
-	c, ok, err := Resolve(s.opt.Discover, provider)
+func (s *server) providerAnswer(provider string) ([]pair, error) {
+	c, ok, err := resolve(s.opt.Discover, provider)
 	if err != nil || !ok {
 		return nil, err
 	}
-	out := []Pair{
+	out := []pair{
 		{Key: "provider", Value: c.Provider},
 		{Key: "kind", Value: string(c.Kind)},
 		{Key: "source", Value: c.Source},
 	}
 	for _, env := range discovery.EnvNames(c.Provider) {
-		out = append(out, Pair{Key: "env", Value: env, List: true})
+		out = append(out, pair{Key: "env", Value: env, List: true})
 	}
-	out = append(out, Pair{Key: "password", Value: c.Value})
+	out = append(out, pair{Key: "password", Value: c.Value})
 	if c.Kind == discovery.KindOAuth && !c.Expires.IsZero() {
-		out = append(out, Pair{Key: "password_expiry_utc", Value: strconv.FormatInt(c.Expires.Unix(), 10)})
+		out = append(out, pair{Key: "password_expiry_utc", Value: strconv.FormatInt(c.Expires.Unix(), 10)})
 	}
 	return out, nil
 }
 
 // checkName refuses names that are not secret names, and the git records' own names.
 func checkName(name string) error {
-	if strings.HasPrefix(name, GitPrefix) {
+	if strings.HasPrefix(name, gitPrefix) {
 		return fmt.Errorf("secret %s holds git credentials: use protocol= and host= for it", name)
 	}
 	return store.ValidateName(name)
 }
 
-func (s *server) nameAnswer(name string) ([]Pair, error) {
+func (s *server) nameAnswer(name string) ([]pair, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
@@ -208,11 +208,11 @@ func (s *server) nameAnswer(name string) ([]Pair, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := []Pair{{Key: "name", Value: sec.Name}, {Key: "type", Value: string(sec.Type)}}
+	out := []pair{{Key: "name", Value: sec.Name}, {Key: "type", Value: string(sec.Type)}}
 	if sec.Provider != "" {
-		out = append(out, Pair{Key: "provider", Value: sec.Provider})
+		out = append(out, pair{Key: "provider", Value: sec.Provider})
 	}
-	return append(out, Pair{Key: "password", Value: sec.Value}), nil
+	return append(out, pair{Key: "password", Value: sec.Value}), nil
 }
 
 // storedKeys are the attributes a store keeps or keys on; unknown keys stay ignored.
@@ -346,15 +346,15 @@ func (s *server) eraseSecret(name string) error {
 	return err
 }
 
-// ErrNoCredential is the bare form finding nothing.
-var ErrNoCredential = errors.New("no credential found")
+// errNoCredential is the bare form finding nothing.
+var errNoCredential = errors.New("no credential found")
 
 // Lookup answers the bare form `amika credential get <provider-or-name>`: the credential
 // discovery resolves for the provider, else the stored secret of that name.
 func Lookup(arg string, opt Options) (string, error) {
 	provider := discovery.Canonical(arg)
 	if provider != "" {
-		c, ok, err := Resolve(opt.Discover, provider)
+		c, ok, err := resolve(opt.Discover, provider)
 		if err != nil {
 			return "", err
 		}
@@ -376,7 +376,7 @@ func Lookup(arg string, opt Options) (string, error) {
 			return "", err
 		}
 	}
-	return "", fmt.Errorf("%w for provider %q or secret %q", ErrNoCredential, provider, arg)
+	return "", fmt.Errorf("%w for provider %q or secret %q", errNoCredential, provider, arg)
 }
 
 // bareValue refuses a value a shell could not take from $(…) whole.

@@ -214,7 +214,7 @@ func TestRecordIsReadableInStore(t *testing.T) {
 	f := newFixture(t)
 	f.ok("store", "protocol=https\nhost=example.com\nusername=u\npassword=p\n")
 	list, _ := f.st.List()
-	if len(list) != 1 || !strings.HasPrefix(list[0].Name, GitPrefix) || list[0].Type != store.TypeGeneric || list[0].Origin != "git credential https://example.com" {
+	if len(list) != 1 || !strings.HasPrefix(list[0].Name, gitPrefix) || list[0].Type != store.TypeGeneric || list[0].Origin != "git credential https://example.com" {
 		t.Fatalf("list = %+v", list)
 	}
 	var r gitRecord
@@ -276,7 +276,7 @@ func TestNameLookups(t *testing.T) {
 	f.ok("store", "protocol=https\nhost=h\nusername=u\npassword=p\n")
 	list, _ := f.st.List()
 	for _, s := range list {
-		if strings.HasPrefix(s.Name, GitPrefix) {
+		if strings.HasPrefix(s.Name, gitPrefix) {
 			if _, err := f.run("get", "name="+s.Name+"\n"); err == nil {
 				t.Error("a git record was readable by name")
 			}
@@ -296,7 +296,7 @@ func TestLookupBare(t *testing.T) {
 	if v, err := Lookup("deploy-token", f.options()); err != nil || v != "dt" {
 		t.Errorf("Lookup(deploy-token) = %q, %v", v, err)
 	}
-	if _, err := Lookup("nothing-here", f.options()); !errors.Is(err, ErrNoCredential) {
+	if _, err := Lookup("nothing-here", f.options()); !errors.Is(err, errNoCredential) {
 		t.Errorf("Lookup(nothing-here) err = %v", err)
 	}
 }
@@ -307,11 +307,11 @@ func TestProviderForHost(t *testing.T) {
 		"generativelanguage.googleapis.com": "google", "api.groq.com": "groq", "api.mistral.ai": "mistral",
 		"api.deepseek.com": "deepseek", "openrouter.ai": "openrouter",
 	} {
-		if got, ok := ProviderForHost(host); !ok || got != want {
+		if got, ok := providerForHost(host); !ok || got != want {
 			t.Errorf("%s → %q, %v", host, got, ok)
 		}
 	}
-	if _, ok := ProviderForHost("evil-api.anthropic.com"); ok {
+	if _, ok := providerForHost("evil-api.anthropic.com"); ok {
 		t.Error("lookalike host mapped")
 	}
 }
