@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -190,11 +191,25 @@ func (g gitStore) read(name string) (gitRecord, bool, error) {
 	if err != nil {
 		return gitRecord{}, false, err
 	}
-	var r gitRecord
-	if err := json.Unmarshal([]byte(s.Value), &r); err != nil {
-		return gitRecord{}, false, fmt.Errorf("secret %s is not a git credential record: %v", name, err)
+	r, ok := parseRecord(name, s.Value)
+	if !ok {
+		// The value is not one amika wrote, so it may be anything, a secret included: the
+		// error says so without quoting it, and nothing overwrites it.
+		return gitRecord{}, false, fmt.Errorf("secret %s holds something other than a git credential record: left as it is", name)
 	}
 	return r, true, nil
+}
+
+// parseRecord reads a record as amika writes it: the JSON of a gitRecord, nothing else in
+// it, at least one credential, and kept under the name of its own protocol and host.
+func parseRecord(name, value string) (gitRecord, bool) {
+	var r gitRecord
+	dec := json.NewDecoder(strings.NewReader(value))
+	dec.DisallowUnknownFields()
+	if dec.Decode(&r) != nil || dec.Decode(new(json.RawMessage)) != io.EOF {
+		return gitRecord{}, false
+	}
+	return r, len(r.Credentials) > 0 && gitName(r.Protocol, r.Host) == name
 }
 
 func (g gitStore) write(name string, r gitRecord) error {

@@ -39,10 +39,10 @@ The bare form prints only the secret and a newline (exit status 1 when nothing i
 			}
 			opt := helper.Options{
 				OpenStore: openStore,
-				Discover: func() ([]discovery.Credential, error) {
+				Discover: func() (discovery.Result, error) {
 					res, err := df.discover()
 					warn(cmd.ErrOrStderr(), res.Warnings)
-					return res.Credentials, err
+					return res, err
 				},
 				LockPath: filepath.Join(paths.DataDir, "amika", "git-credential.lock"),
 			}
