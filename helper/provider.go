@@ -116,7 +116,7 @@ func (o Options) apiKey(provider string) (discovery.Credential, error) {
 		}
 	}
 	if oauth != nil {
-		return discovery.Credential{}, &oauthOnlyError{provider: provider, source: oauth.Source, leftToAgent: leftToAgent(*oauth)}
+		return discovery.Credential{}, &oauthOnlyError{provider: provider, source: oauth.Source, leftToAgent: oauth.LeftToAgent}
 	}
 	return discovery.Credential{}, errNoCredential
 }
@@ -128,7 +128,7 @@ func keyAnswer(c discovery.Credential) []pair {
 		{Key: "kind", Value: string(c.Kind)},
 		{Key: "source", Value: c.Source},
 	}
-	for _, env := range envNames(c.Provider, c.Kind) {
+	for _, env := range discovery.EnvNames(c.Provider, c.Kind) {
 		out = append(out, pair{Key: "env", Value: env, List: true})
 	}
 	out = append(out, pair{Key: "password", Value: c.Value})
@@ -136,21 +136,4 @@ func keyAnswer(c discovery.Credential) []pair {
 		out = append(out, pair{Key: "password_expiry_utc", Value: strconv.FormatInt(c.Expires.Unix(), 10)})
 	}
 	return out
-}
-
-// leftToAgent reports an OAuth token read from an agent's own login, which that agent reads
-// and refreshes by itself.
-func leftToAgent(c discovery.Credential) bool {
-	return c.Kind == discovery.KindOAuth && c.Source != "amika_oauth"
-}
-
-// envNames are the variables a credential of this kind is handed over as.
-func envNames(provider string, kind discovery.Kind) []string {
-	if kind == discovery.KindOAuth {
-		if provider == "anthropic" {
-			return []string{"CLAUDE_CODE_OAUTH_TOKEN"}
-		}
-		return nil
-	}
-	return discovery.EnvNames(provider)
 }

@@ -11,11 +11,11 @@ import (
 )
 
 var (
-	claudeOAuth  = discovery.Credential{Provider: "anthropic", Value: "sk-ant-oat01-token", Source: "claude_oauth", Kind: discovery.KindOAuth, Expires: time.Unix(1_900_000_000, 0)}
+	claudeOAuth  = discovery.Credential{Provider: "anthropic", Value: "sk-ant-oat01-token", Source: "claude_oauth", Kind: discovery.KindOAuth, Expires: time.Unix(1_900_000_000, 0), LeftToAgent: true}
 	storedOAuth  = discovery.Credential{Provider: "anthropic", Value: "sk-ant-oat01-stored", Source: "amika_oauth", Kind: discovery.KindOAuth}
 	anthropicKey = discovery.Credential{Provider: "anthropic", Value: "sk-ant-api03-key", Source: "amika_keychain", Kind: discovery.KindAPIKey}
 	openaiKey    = discovery.Credential{Provider: "openai", Value: "sk-proj-key", Source: "codex", Kind: discovery.KindAPIKey}
-	codexOAuth   = discovery.Credential{Provider: "openai", Value: "eyJchatgpt", Source: "codex", Kind: discovery.KindOAuth}
+	codexOAuth   = discovery.Credential{Provider: "openai", Value: "eyJchatgpt", Source: "codex", Kind: discovery.KindOAuth, LeftToAgent: true}
 	openrouter   = discovery.Credential{Provider: "openrouter", Value: "sk-or-key", Source: "opencode", Kind: discovery.KindAPIKey}
 )
 

@@ -241,7 +241,7 @@ func (s *server) store() error {
 // providerSecretName is where `store` with provider= keeps a key: the provider's first
 // variable name, which discovery reads back from the store.
 func providerSecretName(provider string) string {
-	return envNames(provider, discovery.KindAPIKey)[0]
+	return discovery.EnvNames(provider, discovery.KindAPIKey)[0]
 }
 
 func (s *server) storeSecret(name, provider string) error {
@@ -262,7 +262,7 @@ func (s *server) storeSecret(name, provider string) error {
 
 func (s *server) erase() error {
 	if p, ok := s.req.Get("provider"); ok {
-		for _, name := range envNames(discovery.Canonical(p), discovery.KindAPIKey) {
+		for _, name := range discovery.EnvNames(discovery.Canonical(p), discovery.KindAPIKey) {
 			if err := s.eraseSecret(name); err != nil {
 				return err
 			}
