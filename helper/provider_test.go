@@ -140,8 +140,9 @@ func TestProviderKeyOnlyOverHTTPSToItsHost(t *testing.T) {
 		"provider=openai\nprotocol=http\nhost=api.openai.com\n",
 		"provider=openai\nprotocol=https\nhost=openrouter.ai\n",
 		"provider=openai\nhost=evil.example\n",
+		"provider=Zq9\nprotocol=http\nhost=evil.example\n",
 	} {
-		if out, err := f.run("get", req); err == nil || out != "" {
+		if out, err := f.run("get", req); err == nil || out != "" || strings.Contains(err.Error(), "Zq9") {
 			t.Errorf("get %q: %q, %v", req, out, err)
 		}
 	}

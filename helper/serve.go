@@ -99,7 +99,7 @@ func (s *server) get() ([]pair, error) {
 			// A request that says where the key goes is answered only for the provider's
 			// own API, over https.
 			if dest, ok := destinationProvider(q); !ok || dest != provider {
-				return nil, fmt.Errorf("%s: an API key goes only to its provider's API host over https, and this request names another destination", provider)
+				return nil, errors.New("provider=: an API key goes only to its provider's API host over https, and this request names another destination")
 			}
 		}
 		c, err := s.opt.apiKey(provider)
