@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -587,6 +588,10 @@ func openCodeEntry(id string, raw []byte, c *parseContext) error {
 		token, err := optString("token", m[4])
 		if err != nil {
 			return err
+		}
+		if u, err := url.Parse(id); err == nil && u.User != nil && u.Scheme != "" {
+			u.User = nil // a password in the URL is a secret too
+			id = strings.Replace(u.String(), "://", "://***@", 1)
 		}
 		c.listed = append(c.listed, Listed{Name: id, Kind: "wellknown", Value: token,
 			Note: fmt.Sprintf("OpenCode sets %s to it for the server's own config: not a provider's key, not handed out", quoteName(key))})
