@@ -114,7 +114,7 @@ func TestKeyringRows(t *testing.T) {
 		switch {
 		case item.Service == CodexKeyringService && item.Account == CodexKeyringAccount(p.CodexHome):
 			return `{"auth_mode":"apikey","OPENAI_API_KEY":"sk-proj-from-codex-keyring"}`, true, nil
-		case item == GeminiKeyringItem:
+		case item == geminiKeyringItem:
 			return `{"serverName":"default-api-key","token":{"accessToken":"AIza-from-keyring","tokenType":"ApiKey"},"updatedAt":1}`, true, nil
 		}
 		return "", false, nil
