@@ -1,0 +1,27 @@
+package shellinit
+
+import "strings"
+
+// posix is the dialect of bash, zsh and any POSIX sh.
+type posix struct{}
+
+// QuoteSh quotes s for any POSIX shell: single quotes, with each ' written as '\”.
+func QuoteSh(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func (posix) quote(s string) string                 { return QuoteSh(s) }
+func (posix) expand(name string) string             { return "${" + name + "-}" }
+func (posix) all(tests []string) string             { return strings.Join(tests, " && ") }
+func (posix) unset(b *strings.Builder, name string) { b.WriteString("unset " + name + "\n") }
+
+func (posix) set(b *strings.Builder, name, word string, export bool) {
+	if export {
+		b.WriteString("export ")
+	}
+	b.WriteString(name + "=" + word + "\n")
+}
+
+func (posix) exportIfUnset(b *strings.Builder, name, word string) {
+	b.WriteString(`[ -n "${` + name + `+x}" ] || export ` + name + "=" + word + "\n")
+}
