@@ -28,8 +28,8 @@ type Refresh struct {
 	Exported string // the new _AMIKA_EXPORTED
 	Present  []string
 	Absent   []string
-	Stamp    string
-	Slot     int // the stamp's slot, 0 or 1
+	Stamp    string // empty: no stamp, and no file test (see Session.stamp)
+	Slot     int    // the stamp's slot, 0 or 1
 	// Expiry is the earliest expiry of an exported OAuth token; zero for none.
 	Expiry    time.Time
 	StampTime time.Time
@@ -66,8 +66,12 @@ func expirySeconds(t time.Time) int64 {
 
 // unchanged is the test the fast path runs at each prompt: every path that existed still
 // exists and is older than the stamp, and no other path exists. It is written out as one
-// test, so each prompt costs its stat calls and little else.
+// test, so each prompt costs its stat calls and little else. Without a stamp nothing
+// counts as changed.
 func (r Refresh) unchanged(d dialect) string {
+	if r.Stamp == "" {
+		return "-n 1"
+	}
 	q := d.quote
 	stamp := q(r.Stamp)
 	var tests []string
@@ -99,7 +103,9 @@ func (r Refresh) Write(w io.Writer) error {
 	var expiry, ttl int64
 	if !r.Expiry.IsZero() {
 		expiry = expirySeconds(r.Expiry)
-		ttl = max(expiry-r.StampTime.Unix(), 1) // fish counts from the stamp's mtime
+		if r.Stamp != "" { // fish counts from the stamp's mtime
+			ttl = max(expiry-r.StampTime.Unix(), 1)
+		}
 	}
 	err := render(&b, "refresh."+string(r.Shell),
 		"UNCHANGED", r.unchanged(d),

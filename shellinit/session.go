@@ -22,10 +22,11 @@ type Session struct {
 // inUse: stamp the other slot, discover, plan, and print the shell code that applies it.
 func (s Session) WriteRefresh(w io.Writer, id string, inUse int) error {
 	slot := 1 - inUse
-	stamp, stampTime, err := TouchStamp(StampDir(s.Paths, s.Getenv), id, slot)
+	stamp, stampTime, warns, err := s.stamp(id, slot, inUse)
 	if err != nil {
 		return err
 	}
+	s.Warn(warns)
 	res, err := s.Discover()
 	if err != nil {
 		return err

@@ -8,10 +8,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/internal/safefile"
 )
 
 // NewHookID returns a fresh id for one shell's stamp file. It is random, not the shell's
@@ -35,13 +37,21 @@ func ValidHookID(id string) bool {
 	return true
 }
 
-// StampDir is where hooks keep one stamp file per shell: $XDG_RUNTIME_DIR/amika when set and
-// absolute (a tmpfs cleared at logout), else <cache dir>/amika/hooks.
-func StampDir(p discovery.Paths, getenv func(string) string) string {
+// A stampPlace is a directory hooks may keep their stamps in. parent, when set, is the
+// directory it is made in, which is not amika's: it is checked, never created or changed.
+type stampPlace struct{ dir, parent string }
+
+// stampPlaces lists where hooks keep one stamp file per shell, best first:
+// $XDG_RUNTIME_DIR/amika when that variable is set and absolute (a tmpfs of the user's,
+// cleared at logout), then <cache dir>/amika/hooks. The runtime directory may be another
+// user's (su without - keeps it) or shared; the cache directory is the user's own.
+func stampPlaces(p discovery.Paths, getenv func(string) string) []stampPlace {
+	var places []stampPlace
 	if d := getenv("XDG_RUNTIME_DIR"); d != "" && filepath.IsAbs(d) {
-		return filepath.Join(d, "amika")
+		d = filepath.Clean(d)
+		places = append(places, stampPlace{filepath.Join(d, "amika"), d})
 	}
-	return filepath.Join(p.CacheDir, "amika", "hooks")
+	return append(places, stampPlace{dir: filepath.Join(p.CacheDir, "amika", "hooks")})
 }
 
 func stampPath(dir, id string, slot int) string {
@@ -57,21 +67,25 @@ const staleStamp = 7 * 24 * time.Hour
 // anything, with the kernel's clock (the one every other file's mtime comes from): a source
 // written afterwards has an mtime no older than it. The shell keeps comparing with the old
 // slot until it has applied this refresh, so a refresh cut short hides no change.
+//
+// dir must be private (safefile.PrivateDir: the user's, mode 0700, not a symlink; created
+// so when missing) and the stamp a regular file: a symlink at its path is neither followed
+// nor touched. Failures are *fs.PathError naming the directory or the stamp.
 func TouchStamp(dir, id string, slot int) (string, time.Time, error) {
 	if !ValidHookID(id) {
 		return "", time.Time{}, fmt.Errorf("hook id %q: want 1 to 64 hex digits", id)
 	}
+	if err := safefile.PrivateDir(dir); err != nil {
+		return "", time.Time{}, &fs.PathError{Op: "hook stamp", Path: dir, Err: err}
+	}
 	path := stampPath(dir, id, slot)
-	_, statErr := os.Stat(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", time.Time{}, fmt.Errorf("hook stamp: %v", err)
+	_, statErr := os.Lstat(path)
+	if err := safefile.Touch(path); err != nil {
+		return "", time.Time{}, &fs.PathError{Op: "hook stamp", Path: path, Err: err}
 	}
-	if err := touchNow(path); err != nil {
-		return "", time.Time{}, fmt.Errorf("hook stamp: %v", err)
-	}
-	fi, err := os.Stat(path)
+	fi, err := os.Lstat(path)
 	if err != nil {
-		return "", time.Time{}, fmt.Errorf("hook stamp: %v", err)
+		return "", time.Time{}, &fs.PathError{Op: "hook stamp", Path: path, Err: err}
 	}
 	if errors.Is(statErr, fs.ErrNotExist) {
 		removeStaleStamps(dir, fi.ModTime())
@@ -79,17 +93,69 @@ func TouchStamp(dir, id string, slot int) (string, time.Time, error) {
 	return path, fi.ModTime(), nil
 }
 
+// removeStaleStamps removes the stamps of shells long gone from dir, a private directory:
+// regular files only, by name, never through a link.
 func removeStaleStamps(dir string, now time.Time) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), "hook-") || !strings.HasSuffix(e.Name(), ".stamp") {
+		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), "hook-") || !strings.HasSuffix(e.Name(), ".stamp") {
 			continue
 		}
 		if fi, err := e.Info(); err == nil && now.Sub(fi.ModTime()) > staleStamp {
 			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
+}
+
+// stamp touches the stamp of hook id in slot (see TouchStamp) in the first stamp place that
+// is usable. When that is not the first place, it warns once per shell: at the shell's
+// first stamp there (the slot in use is not there yet), not at every refresh. With no
+// usable place it warns and returns no stamp: the refresh then has no file test, and the
+// shell refreshes only when an OAuth token expires or a path-choosing variable changes.
+func (s Session) stamp(id string, slot, inUse int) (string, time.Time, []discovery.Warning, error) {
+	if !ValidHookID(id) {
+		return "", time.Time{}, nil, fmt.Errorf("hook id %q: want 1 to 64 hex digits", id)
+	}
+	var failed []*fs.PathError
+	for _, place := range stampPlaces(s.Paths, s.Getenv) {
+		if place.parent != "" {
+			if err := safefile.OwnDir(place.parent); err != nil {
+				failed = append(failed, &fs.PathError{Op: "hook stamp", Path: place.parent, Err: err})
+				continue
+			}
+		}
+		path, t, err := TouchStamp(place.dir, id, slot)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			failed = append(failed, pe)
+			continue
+		} else if err != nil {
+			return "", time.Time{}, nil, err
+		}
+		if len(failed) == 0 {
+			return path, t, nil, nil
+		}
+		if _, err := os.Lstat(stampPath(place.dir, id, inUse)); err == nil {
+			return path, t, nil, nil
+		}
+		return path, t, []discovery.Warning{stampWarning(failed, "kept in "+place.dir+" instead")}, nil
+	}
+	return "", time.Time{}, []discovery.Warning{stampWarning(failed, "without a private place for its stamp, this shell does not see credential files change (a new shell does)")}, nil
+}
+
+// stampWarning is one line: the first place that could not be used and why, any other
+// such place, and what happens instead.
+func stampWarning(failed []*fs.PathError, instead string) discovery.Warning {
+	reason := failed[0].Err.Error()
+	for _, f := range failed[1:] {
+		path := f.Path
+		if strings.IndexFunc(path, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+			path = strconv.Quote(path)
+		}
+		reason += "; " + path + ": " + f.Err.Error()
+	}
+	return discovery.Warning{Source: "hook stamps", Path: failed[0].Path, Reason: reason + "; " + instead}
 }
