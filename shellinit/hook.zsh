@@ -2,16 +2,16 @@
 #
 # Before each prompt _amika_hook checks, with builtins only (no fork, no subshell, no command
 # substitution), whether anything amika resolves from could have changed: a source file newer
-# than this shell's stamp, a source that appeared or vanished, the store stamp, an exported
-# OAuth token's expiry, or the variables that choose the paths. Only then does it run amika,
-# capture its whole answer, and apply it in one eval.
+# than this shell's stamp, a source that appeared or vanished, the store stamp, amika itself
+# (an upgrade), an exported OAuth token's expiry, or the variables that choose the paths. Only
+# then does it run amika, capture its whole answer, and apply it in one eval.
 #
 # State (shell variables, not exported, and the hook itself), written by each refresh:
 #   _amika_hook       holds one [[ ]] test (see refresh.zsh): every watched path that
 #                     existed at the last refresh still exists and is older than the stamp,
-#                     and no other one exists. A file amika touched just before it read the
-#                     sources is the stamp (one of two slots: a refresh never touches the one
-#                     in use).
+#                     no other one exists, and amika (and its directory) is older than the
+#                     stamp. A file amika touched just before it read the sources is the
+#                     stamp (one of two slots: a refresh never touches the one in use).
 #   _amika_expiry     epoch seconds of the earliest exported OAuth expiry, or 0
 #   _amika_sig        the path-choosing variables at the last refresh
 # _AMIKA_EXPORTED (exported) lists what amika exported, NAME:fingerprint, so a value the user

@@ -1,8 +1,11 @@
 package shellinit
 
 import (
+	"errors"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -26,10 +29,12 @@ type Refresh struct {
 	Shell    Shell
 	Changes  []Change
 	Exported string // the new _AMIKA_EXPORTED
-	Present  []string
-	Absent   []string
-	Stamp    string // empty: no stamp, and no file test (see Session.stamp)
-	Slot     int    // the stamp's slot, 0 or 1
+	// Present are the watched paths that exist; Absent, those that do not, each given as its
+	// highest missing directory (one test for ~/.gemini instead of one per file in it).
+	Present []string
+	Absent  []string
+	Stamp   string // empty: no stamp, and no file test (see Session.stamp)
+	Slot    int    // the stamp's slot, 0 or 1
 	// Expiry is the earliest expiry of an exported OAuth token; zero for none.
 	Expiry    time.Time
 	StampTime time.Time
@@ -42,9 +47,9 @@ func NewRefresh(sh Shell, as []discovery.Assignment, lookup func(string) (string
 	r.Changes, r.Exported = Plan(as, lookup)
 	for _, p := range watch {
 		if _, err := os.Stat(p); err == nil {
-			r.Present = append(r.Present, p)
+			r.Present = addPath(r.Present, p)
 		} else {
-			r.Absent = append(r.Absent, p)
+			r.Absent = addPath(r.Absent, highestMissing(p))
 		}
 	}
 	for _, a := range as {
@@ -53,6 +58,30 @@ func NewRefresh(sh Shell, as []discovery.Assignment, lookup func(string) (string
 		}
 	}
 	return r
+}
+
+func addPath(paths []string, p string) []string {
+	for _, q := range paths {
+		if q == p {
+			return paths
+		}
+	}
+	return append(paths, p)
+}
+
+// highestMissing is the highest directory above the missing path p that is missing too,
+// or p: while it is missing, so is p.
+func highestMissing(p string) string {
+	for {
+		parent := filepath.Dir(p)
+		if parent == p {
+			return p
+		}
+		if _, err := os.Stat(parent); !errors.Is(err, fs.ErrNotExist) {
+			return p
+		}
+		p = parent
+	}
 }
 
 // expirySeconds is the first whole second at which the token counts as expired.
@@ -65,9 +94,13 @@ func expirySeconds(t time.Time) int64 {
 }
 
 // unchanged is the test the fast path runs at each prompt: every path that existed still
-// exists and is older than the stamp, and no other path exists. It is written out as one
-// test, so each prompt costs its stat calls and little else. Without a stamp nothing
-// counts as changed.
+// exists and is older than the stamp, no other path exists, and the amika the hook runs
+// ($_amika_bin) and its directory are not newer than the stamp. Replacing amika is a change:
+// an upgrade may rename a new file in with an old mtime, which the directory shows, and
+// it may hand out under other names, so what an older amika exported is cleaned up at
+// the next prompt. A missing amika is no change (the hook does not run one). It is
+// written out as one test, so each prompt costs its stat calls and little else. Without a
+// stamp nothing counts as changed.
 func (r Refresh) unchanged(d dialect) string {
 	if r.Stamp == "" {
 		return "-n 1"
@@ -81,9 +114,8 @@ func (r Refresh) unchanged(d dialect) string {
 	for _, p := range r.Absent {
 		tests = append(tests, "! -e "+q(p))
 	}
-	if len(tests) == 0 {
-		return "-n 1"
-	}
+	// "! A -nt S" and not "S -nt A": zsh counts a missing A as older, bash and fish do not.
+	tests = append(tests, `! "`+d.expand("_amika_bin")+`" -nt `+stamp, `! "`+d.expand("_amika_bindir")+`" -nt `+stamp)
 	return d.all(tests)
 }
 
