@@ -2,8 +2,8 @@ package shellinit
 
 import "strings"
 
-// A dialect is how one family of shells says what amika tells it: posix for bash, zsh and
-// any sh (dash reads `auth extract`), fish for fish. Everything else a shell needs is in its
+// A dialect is how one family of shells says what amika tells it: posix for bash and any
+// sh (dash reads `auth extract`), zsh (posix with its own file test), fish for fish. Everything else a shell needs is in its
 // real shell files (see scripts); what differs between them is only which file.
 type dialect interface {
 	// quote makes s one word whose value is s, byte for byte.
@@ -19,6 +19,10 @@ type dialect interface {
 	exportIfUnset(b *strings.Builder, name, word string)
 	// unset removes the variable name, exported or not.
 	unset(b *strings.Builder, name string)
+	// olderThan is the file test that path exists and stamp is newer.
+	olderThan(stamp, path string) string
+	// notNewer is the file test that path is missing or stamp is newer.
+	notNewer(stamp, path string) string
 	// all joins file tests (-e P, ! -e P, A -nt B: the same in [[ ]] and fish's test) into
 	// the one test the fast path runs.
 	all(tests []string) string

@@ -18,8 +18,8 @@ func QuoteFish(s string) string {
 
 func (fish) quote(s string) string                 { return QuoteFish(s) }
 func (fish) expand(name string) string             { return "$" + name }
-func (fish) all(tests []string) string             { return strings.Join(tests, " -a ") }
 func (fish) unset(b *strings.Builder, name string) { b.WriteString("set -eg " + name + "\n") }
+func (fish) all(tests []string) string             { return strings.Join(tests, " -a ") }
 
 func (fish) set(b *strings.Builder, name, word string, export bool) {
 	flag := "set -g "
@@ -32,3 +32,10 @@ func (fish) set(b *strings.Builder, name, word string, export bool) {
 func (fish) exportIfUnset(b *strings.Builder, name, word string) {
 	b.WriteString("set -q " + name + "; or set -gx " + name + " " + word + "\n")
 }
+
+// fish's -nt is true when the second file is missing, as bash's is.
+func (fish) olderThan(stamp, path string) string {
+	return "-e " + path + " -a " + stamp + " -nt " + path
+}
+
+func (fish) notNewer(stamp, path string) string { return stamp + " -nt " + path }

@@ -9,7 +9,7 @@
 # State (globals and one function, not exported), written by each refresh:
 #   _amika_unchanged  one test (see refresh.fish): every watched path that existed at the
 #                     last refresh still exists and is older than the stamp, no other one
-#                     exists, and amika (and its directory) is older than the stamp. A file
+#                     exists, and amika itself is older than the stamp. A file
 #                     amika touched just before it read the sources is the stamp (one of
 #                     two slots: a refresh never touches the one in use).
 #   _amika_stamp      that file

@@ -9,7 +9,7 @@
 # State (shell variables, not exported, and the hook itself), written by each refresh:
 #   _amika_hook       holds one [[ ]] test (see refresh.zsh): every watched path that
 #                     existed at the last refresh still exists and is older than the stamp,
-#                     no other one exists, and amika (and its directory) is older than the
+#                     no other one exists, and amika itself is older than the
 #                     stamp. A file amika touched just before it read the sources is the
 #                     stamp (one of two slots: a refresh never touches the one in use).
 #   _amika_expiry     epoch seconds of the earliest exported OAuth expiry, or 0

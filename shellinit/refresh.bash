@@ -3,5 +3,3 @@
 _amika_unchanged() { [[ @AMIKA_UNCHANGED@ ]]; }
 _amika_slot=@AMIKA_SLOT@
 _amika_expiry=@AMIKA_EXPIRY@
-_amika_bindir=${_amika_bin-}
-_amika_bindir=${_amika_bindir%/*}

@@ -6,4 +6,3 @@ end
 set -g _amika_stamp @AMIKA_STAMP@
 set -g _amika_slot @AMIKA_SLOT@
 set -g _amika_ttl @AMIKA_TTL@
-set -g _amika_bindir (path dirname -- $_amika_bin)

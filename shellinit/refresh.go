@@ -95,12 +95,12 @@ func expirySeconds(t time.Time) int64 {
 
 // unchanged is the test the fast path runs at each prompt: every path that existed still
 // exists and is older than the stamp, no other path exists, and the amika the hook runs
-// ($_amika_bin) and its directory are not newer than the stamp. Replacing amika is a change:
-// an upgrade may rename a new file in with an old mtime, which the directory shows, and
-// it may hand out under other names, so what an older amika exported is cleaned up at
-// the next prompt. A missing amika is no change (the hook does not run one). It is
-// written out as one test, so each prompt costs its stat calls and little else. Without a
-// stamp nothing counts as changed.
+// ($_amika_bin) is older than the stamp. A new amika is a change: it may hand out under
+// other names, and what an older one exported is cleaned up at the next prompt. (An
+// installer that keeps the old mtime, as tar and dpkg do, is not seen: watching the
+// directory too would cost every prompt two more stat calls.) A missing amika is no
+// change (the hook does not run one). It is written out as one test, so each prompt costs
+// its stat calls and little else. Without a stamp nothing counts as changed.
 func (r Refresh) unchanged(d dialect) string {
 	if r.Stamp == "" {
 		return "-n 1"
@@ -109,13 +109,12 @@ func (r Refresh) unchanged(d dialect) string {
 	stamp := q(r.Stamp)
 	var tests []string
 	for _, p := range r.Present {
-		tests = append(tests, "-e "+q(p), stamp+" -nt "+q(p))
+		tests = append(tests, d.olderThan(stamp, q(p)))
 	}
 	for _, p := range r.Absent {
 		tests = append(tests, "! -e "+q(p))
 	}
-	// "! A -nt S" and not "S -nt A": zsh counts a missing A as older, bash and fish do not.
-	tests = append(tests, `! "`+d.expand("_amika_bin")+`" -nt `+stamp, `! "`+d.expand("_amika_bindir")+`" -nt `+stamp)
+	tests = append(tests, d.notNewer(stamp, `"`+d.expand("_amika_bin")+`"`))
 	return d.all(tests)
 }
 

@@ -12,5 +12,3 @@ _amika_hook() {
 }
 _amika_slot=@AMIKA_SLOT@
 _amika_expiry=@AMIKA_EXPIRY@
-_amika_bindir=${_amika_bin-}
-_amika_bindir=${_amika_bindir%/*}

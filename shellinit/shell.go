@@ -31,8 +31,11 @@ func ParseShell(name string) (Shell, error) {
 }
 
 func (sh Shell) dialect() dialect {
-	if sh == Fish {
+	switch sh {
+	case Fish:
 		return fish{}
+	case Zsh:
+		return zsh{}
 	}
 	return posix{}
 }
