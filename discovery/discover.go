@@ -88,16 +88,19 @@ type Options struct {
 	Paths   Paths
 	Now     time.Time
 	NoOAuth bool
-	// Stored, when set, is the OS keyring side of the amika_keychain source: secrets held
-	// outside keychain.json. They rank after keychain.json at the same priority.
-	Stored *StoredSecrets
+	// Stored, when set, replaces the files of the amika_keychain source: the backends of
+	// amika's store (the keyring, keychain.json), read in this order, each one row. Every
+	// backend is read, whatever the ones before it yielded; the first wins a provider.
+	Stored []StoredSecrets
 }
 
-// StoredSecrets reads secrets kept in a store other than keychain.json.
+// StoredSecrets is one backend of amika's store as discovery reads it.
 type StoredSecrets struct {
-	Label string // shown where a file path would be, e.g. "keyring:amika"
-	// Read returns secret name → value. It is called only when discovery runs.
-	Read func() (map[string]string, error)
+	Label string // shown where a file path would be: "keyring:amika", keychain.json's path
+	// Read returns secret name → value, and the entries it skipped (warnings); an error
+	// wrapping fs.ErrNotExist is a backend that holds nothing yet. It is called only when
+	// discovery runs.
+	Read func() (values map[string]string, problems []string, err error)
 }
 
 // Result is one discovery run: the winning credential per provider, sorted by provider,
@@ -119,21 +122,25 @@ func Discover(opt Options) Result {
 	var reader safefile.Reader
 	for _, src := range Sources {
 		files := src.Files(opt.Paths)
-		if src.ID == "amika_keychain" && opt.Stored != nil {
-			files = append(files, opt.Stored.Label)
+		stored := src.ID == "amika_keychain" && opt.Stored != nil
+		if stored {
+			files = files[:0:0]
+			for _, s := range opt.Stored {
+				files = append(files, s.Label)
+			}
 		}
 		yielded := false
-		for _, path := range files {
+		for i, path := range files {
 			rep := FileReport{Source: src.ID, Priority: src.Priority, Path: path}
 			switch {
-			case yielded:
+			case yielded && !stored:
 				rep.State, rep.Reason = StateNotRead, "an earlier file of "+src.ID+" yielded a credential"
 			case src.OAuth && opt.NoOAuth:
 				rep.State = StateNoOAuth
 			default:
 				c := parseContext{now: opt.Now, noOAuth: opt.NoOAuth}
-				if opt.Stored != nil && path == opt.Stored.Label {
-					rep.State, rep.Reason = readStored(opt.Stored, &c)
+				if stored {
+					rep.State, rep.Reason = readStored(opt.Stored[i], &c)
 				} else {
 					rep.State, rep.Reason = readSource(&reader, src, path, &c)
 				}
@@ -199,8 +206,12 @@ func readSource(r *safefile.Reader, src Source, path string, c *parseContext) (s
 	return c.state(), ""
 }
 
-func readStored(s *StoredSecrets, c *parseContext) (State, string) {
-	secrets, err := s.Read()
+func readStored(s StoredSecrets, c *parseContext) (State, string) {
+	secrets, problems, err := s.Read()
+	c.problems = append(c.problems, problems...)
+	if errors.Is(err, fs.ErrNotExist) {
+		return StateMissing, ""
+	}
 	if err != nil {
 		return StateMalformed, err.Error()
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/internal/safefile"
 	"github.com/amika-dev/amika/store"
 )
 
@@ -280,7 +281,7 @@ func (s *server) storeSecret(name, provider string) error {
 	if err := store.ValidateName(name); err != nil {
 		return err
 	}
-	sec := store.Secret{Name: name, Value: value, Provider: provider, Origin: "amika credential store"}
+	sec := store.Secret{Name: name, Value: value, Meta: store.Meta{Provider: provider, Origin: "amika credential store"}}
 	if provider != "" {
 		sec.Type = store.TypeAPIKey
 		if k, _ := s.req.Get("kind"); k == string(discovery.KindOAuth) {
@@ -395,7 +396,7 @@ func (s *server) updateGit(update func(gitStore) error) error {
 		return err
 	}
 	if s.opt.LockPath != "" {
-		unlock, err := store.LockFile(s.opt.LockPath)
+		unlock, err := safefile.LockPrivate(s.opt.LockPath)
 		if err != nil {
 			return err
 		}

@@ -213,7 +213,7 @@ func TestUnknownActionIgnoredSilently(t *testing.T) {
 func TestRecordIsReadableInStore(t *testing.T) {
 	f := newFixture(t)
 	f.ok("store", "protocol=https\nhost=example.com\nusername=u\npassword=p\n")
-	list, _ := f.st.List()
+	list, _, _ := f.st.List()
 	if len(list) != 1 || !strings.HasPrefix(list[0].Name, GitPrefix) || list[0].Type != store.TypeGeneric || list[0].Origin != "git credential https://example.com" {
 		t.Fatalf("list = %+v", list)
 	}
@@ -225,7 +225,7 @@ func TestRecordIsReadableInStore(t *testing.T) {
 	// a request without host scans every record
 	f.expectGet("protocol=https\nusername=u\n", "username=u\npassword=p\n")
 	f.ok("erase", "username=u\n")
-	if list, _ := f.st.List(); len(list) != 0 {
+	if list, _, _ := f.st.List(); len(list) != 0 {
 		t.Errorf("empty record kept: %+v", list)
 	}
 }
@@ -274,7 +274,7 @@ func TestNameLookups(t *testing.T) {
 		t.Error("invalid name accepted")
 	}
 	f.ok("store", "protocol=https\nhost=h\nusername=u\npassword=p\n")
-	list, _ := f.st.List()
+	list, _, _ := f.st.List()
 	for _, s := range list {
 		if strings.HasPrefix(s.Name, GitPrefix) {
 			if _, err := f.run("get", "name="+s.Name+"\n"); err == nil {
@@ -292,7 +292,7 @@ func TestLookupBare(t *testing.T) {
 	if v, err := Lookup("codex", f.options()); err != nil || v != "sk-openai" {
 		t.Errorf("Lookup(codex) = %q, %v", v, err)
 	}
-	f.st.Set(store.Secret{Name: "deploy-token", Value: "dt", Type: store.TypeGeneric})
+	f.st.Set(store.Secret{Name: "deploy-token", Value: "dt", Meta: store.Meta{Type: store.TypeGeneric}})
 	if v, err := Lookup("deploy-token", f.options()); err != nil || v != "dt" {
 		t.Errorf("Lookup(deploy-token) = %q, %v", v, err)
 	}

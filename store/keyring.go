@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/internal/safefile"
 )
 
 // Service is the keyring service name amika's items are filed under; `secret-tool lookup
@@ -40,27 +40,16 @@ func NewKeyring(p discovery.Paths) *Keyring {
 
 func (k *Keyring) Name() string { return "keyring" }
 
-func (k *Keyring) lockPath() string {
-	return filepath.Join(k.paths.StateDir, "amika", "keyring.lock")
-}
+func (k *Keyring) Where() string { return "the keyring (service " + Service + ")" }
 
-type indexEntry struct {
-	Type     Type   `json:"type,omitempty"`
-	Provider string `json:"provider,omitempty"`
-	Created  string `json:"created,omitempty"`
-	Updated  string `json:"updated,omitempty"`
-	Origin   string `json:"origin,omitempty"`
-	Agent    string `json:"agent,omitempty"`
-	Label    string `json:"label,omitempty"`
-}
-
+// index is the item holding every secret's metadata, never a value.
 type index struct {
-	Version int                   `json:"version"`
-	Secrets map[string]indexEntry `json:"secrets"`
+	Version int             `json:"version"`
+	Secrets map[string]Meta `json:"secrets"`
 }
 
 func keyringError(what string, err error) error {
-	return fmt.Errorf("keyring: %s: %v", what, err)
+	return &storeError{where: "keyring", reason: fmt.Sprintf("%s: %v", what, err)}
 }
 
 // indexChunk bounds one index item where the OS keyring limits item size (macOS Keychain
@@ -94,7 +83,7 @@ func getItem(user string) (string, error) {
 }
 
 func (k *Keyring) readIndex() (index, error) {
-	idx := index{Version: 1, Secrets: map[string]indexEntry{}}
+	idx := index{Version: 1, Secrets: map[string]Meta{}}
 	raw, err := getItem(indexUser)
 	if errors.Is(err, keyring.ErrNotFound) {
 		return idx, nil
@@ -117,10 +106,10 @@ func (k *Keyring) readIndex() (index, error) {
 		raw = b.String()
 	}
 	if err := json.Unmarshal([]byte(raw), &idx); err != nil {
-		return idx, fmt.Errorf("keyring: the index (service %s, username %s) cannot be parsed; amika will not overwrite it: %v", Service, indexUser, err)
+		return idx, &storeError{where: "keyring", reason: fmt.Sprintf("the index (service %s, username %s) cannot be parsed; amika will not overwrite it", Service, indexUser)}
 	}
 	if idx.Secrets == nil {
-		idx.Secrets = map[string]indexEntry{}
+		idx.Secrets = map[string]Meta{}
 	}
 	return idx, nil
 }
@@ -166,24 +155,6 @@ func (k *Keyring) writeIndex(idx index) error {
 	return nil
 }
 
-func withMeta(s Secret, e indexEntry) Secret {
-	s.Type, s.Provider, s.Origin, s.Agent, s.Label = e.Type, e.Provider, e.Origin, e.Agent, e.Label
-	s.Created, _ = time.Parse(time.RFC3339, e.Created)
-	s.Updated, _ = time.Parse(time.RFC3339, e.Updated)
-	return Infer(s)
-}
-
-func entryOf(s Secret) indexEntry {
-	e := indexEntry{Type: s.Type, Provider: s.Provider, Origin: s.Origin, Agent: s.Agent, Label: s.Label}
-	if !s.Created.IsZero() {
-		e.Created = s.Created.UTC().Format(time.RFC3339)
-	}
-	if !s.Updated.IsZero() {
-		e.Updated = s.Updated.UTC().Format(time.RFC3339)
-	}
-	return e
-}
-
 // Value reads one secret's value without its metadata: one keyring lookup.
 func (k *Keyring) Value(name string) (string, error) {
 	if err := ValidateName(name); err != nil {
@@ -199,40 +170,43 @@ func (k *Keyring) Value(name string) (string, error) {
 	return v, nil
 }
 
+// Get reads the value, and the metadata from the index. A secret the index does not know
+// (stored by another tool: secret-tool store service amika username NAME) gets what Infer
+// makes of its name.
 func (k *Keyring) Get(name string) (Secret, error) {
 	v, err := k.Value(name)
 	if err != nil {
 		return Secret{}, err
 	}
-	s := Secret{Name: name, Value: v}
-	idx, err := k.readIndex()
-	if err != nil {
-		return Infer(s), nil // the value is what was asked for; metadata is best effort
+	s := Secret{Name: name, Value: v, Store: k.Name()}
+	if idx, err := k.readIndex(); err == nil { // the value is what was asked for; metadata is best effort
+		s.Meta = idx.Secrets[name]
 	}
-	if e, ok := idx.Secrets[name]; ok {
-		return withMeta(s, e), nil
-	}
-	return Infer(s), nil // stored by another tool (secret-tool store service amika username NAME)
+	return Infer(s), nil
 }
 
-func (k *Keyring) List() ([]Secret, error) {
+func (k *Keyring) List() ([]Secret, []Warning, error) {
 	idx, err := k.readIndex()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]Secret, 0, len(idx.Secrets))
-	for name, e := range idx.Secrets {
-		out = append(out, withMeta(Secret{Name: name}, e))
+	for name, m := range idx.Secrets {
+		out = append(out, Infer(Secret{Name: name, Meta: m, Store: k.Name()}))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return out, nil, nil
 }
 
-// Values returns the values of the indexed secrets whose names pass keep (all when nil).
-func (k *Keyring) Values(keep func(name string) bool) (map[string]string, error) {
+func (k *Keyring) stored(keep func(string) bool) discovery.StoredSecrets {
+	return storedRow("keyring:"+Service, func() (map[string]string, []Warning, error) { return k.values(keep) })
+}
+
+// values reads the values of the indexed secrets whose names keep accepts (all when nil).
+func (k *Keyring) values(keep func(name string) bool) (map[string]string, []Warning, error) {
 	idx, err := k.readIndex()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := map[string]string{}
 	for name := range idx.Secrets {
@@ -244,17 +218,17 @@ func (k *Keyring) Values(keep func(name string) bool) (map[string]string, error)
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out[name] = v
 	}
-	return out, nil
+	return out, nil, nil
 }
 
 // lockIndex takes the lock that writers of the index hold and reads the index under it;
 // the caller releases the lock when its write is done.
 func (k *Keyring) lockIndex() (index, func(), error) {
-	unlock, err := LockFile(k.lockPath())
+	unlock, err := safefile.LockPrivate(k.paths.KeyringLock())
 	if err != nil {
 		return index{}, nil, keyringError("cannot lock", err)
 	}
@@ -266,14 +240,10 @@ func (k *Keyring) lockIndex() (index, func(), error) {
 	return idx, unlock, nil
 }
 
-func (k *Keyring) Set(s Secret) error { return k.SetMany([]Secret{s}) }
-
-// SetMany stores several secrets under one lock and one index write.
-func (k *Keyring) SetMany(secrets []Secret) error {
-	for _, s := range secrets {
-		if err := Validate(s); err != nil {
-			return err
-		}
+// Set stores secrets under one lock and one index write.
+func (k *Keyring) Set(secrets ...Secret) error {
+	if err := validateAll(secrets); err != nil {
+		return err
 	}
 	idx, unlock, err := k.lockIndex()
 	if err != nil {
@@ -282,10 +252,9 @@ func (k *Keyring) SetMany(secrets []Secret) error {
 	defer unlock()
 	now := k.now()
 	for _, s := range secrets {
-		var prev *Secret
-		if e, ok := idx.Secrets[s.Name]; ok {
-			p := withMeta(Secret{Name: s.Name}, e)
-			prev = &p
+		var prev *Meta
+		if m, ok := idx.Secrets[s.Name]; ok {
+			prev = &m
 		}
 		s = merge(s, prev, now)
 		if err := keyring.Set(Service, s.Name, s.Value); err != nil {
@@ -296,7 +265,7 @@ func (k *Keyring) SetMany(secrets []Secret) error {
 			}
 			return keyringError("cannot store "+s.Name, err)
 		}
-		idx.Secrets[s.Name] = entryOf(s)
+		idx.Secrets[s.Name] = s.Meta
 	}
 	if err := k.writeIndex(idx); err != nil {
 		return err

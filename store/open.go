@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
-
-	"github.com/amika-dev/amika/discovery"
 )
 
 // Choice is which backend AMIKA_STORE and the machine select, and why.
@@ -52,23 +50,6 @@ func Choose(getenv func(string) string) (Choice, error) {
 		return Choice{Backend: "keyring", Requested: "auto", Reason: "AMIKA_STORE=auto: " + where}, nil
 	}
 	return Choice{}, fmt.Errorf("AMIKA_STORE=%q: want keyring, file or auto", mode)
-}
-
-// Open opens the store AMIKA_STORE selects, with the reason for the choice.
-func Open(p discovery.Paths, getenv func(string) string) (Store, string, error) {
-	c, err := Choose(getenv)
-	if err != nil {
-		return nil, "", err
-	}
-	return OpenChoice(p, c), c.Reason, nil
-}
-
-// OpenChoice opens the backend c names.
-func OpenChoice(p discovery.Paths, c Choice) Store {
-	if c.Backend == "keyring" {
-		return NewKeyring(p)
-	}
-	return NewFile(p)
 }
 
 // probeKeyring says where the keyring answers, or why it does not.

@@ -30,7 +30,7 @@ func (f *discoveryFlags) discover() (discovery.Result, error) {
 	if err != nil {
 		return discovery.Result{}, err
 	}
-	return discovery.Discover(discovery.Options{Paths: paths, Now: time.Now(), NoOAuth: f.noOAuth, Stored: storedSecrets(paths, f.homedir)}), nil
+	return discovery.Discover(discovery.Options{Paths: paths, Now: time.Now(), NoOAuth: f.noOAuth, Stored: stores.Discovery(paths)}), nil
 }
 
 func warn(w io.Writer, warnings []discovery.Warning) {
