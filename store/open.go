@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -20,6 +19,9 @@ type Choice struct {
 	Reason    string
 	// FellBack is set when auto wanted the keyring, found none, and chose the file.
 	FellBack bool
+	// Foreign is set when the session bus found belongs to another user: it is not used,
+	// and the user is told even where nothing is written.
+	Foreign bool
 }
 
 // ProbeTimeout bounds how long auto waits for the Secret Service before using the file.
@@ -45,7 +47,8 @@ func Choose(getenv func(string) string) (Choice, error) {
 	case "", "auto":
 		where, err := probeKeyring(getenv, ProbeTimeout)
 		if err != nil {
-			return Choice{Backend: "file", Requested: "auto", FellBack: true, Reason: "AMIKA_STORE=auto: no keyring: " + err.Error()}, nil
+			var fe *foreignBusError
+			return Choice{Backend: "file", Requested: "auto", FellBack: true, Foreign: errors.As(err, &fe), Reason: "AMIKA_STORE=auto: no keyring: " + err.Error()}, nil
 		}
 		return Choice{Backend: "keyring", Requested: "auto", Reason: "AMIKA_STORE=auto: " + where}, nil
 	}
@@ -60,22 +63,9 @@ func probeKeyring(getenv func(string) string, timeout time.Duration) (string, er
 	case "windows":
 		return "Windows Credential Manager", nil
 	}
-	addr := getenv("DBUS_SESSION_BUS_ADDRESS")
-	if strings.HasPrefix(addr, "autolaunch:") || strings.HasPrefix(addr, "disabled:") {
-		addr = "" // never start a bus (dbus-launch) just to look for a keyring
-	}
-	if addr == "" {
-		// What godbus falls back to; never let it try dbus-launch autolaunch.
-		if rt := getenv("XDG_RUNTIME_DIR"); rt != "" {
-			bus := filepath.Join(rt, "bus")
-			if fi, err := os.Stat(bus); err == nil && fi.Mode()&os.ModeSocket != 0 {
-				addr = "unix:path=" + bus
-				os.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
-			}
-		}
-	}
-	if addr == "" {
-		return "", errors.New("no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set")
+	addr, err := sessionBusAddress(getenv)
+	if err != nil {
+		return "", err
 	}
 	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") != addr {
 		os.Setenv("DBUS_SESSION_BUS_ADDRESS", addr) // godbus reads the process environment
@@ -87,6 +77,10 @@ func probeKeyring(getenv func(string) string, timeout time.Duration) (string, er
 	}
 	done := make(chan result, 1)
 	go func() {
+		if err := checkPeer(addr, deadline); err != nil {
+			done <- result{err: err}
+			return
+		}
 		conn, err := dbus.SessionBus()
 		if err != nil {
 			done <- result{err: fmt.Errorf("cannot connect to the D-Bus session bus: %v", err)}

@@ -128,7 +128,8 @@ type Opener struct {
 	// Getenv reads the environment; os.Getenv when nil.
 	Getenv func(string) string
 	// Warn tells the user something, as one line without the "amika: warning: " prefix:
-	// that auto fell back to the file store, and why. It is called at most once.
+	// that auto fell back to the file store, and why, or that the session bus is another
+	// user's. It is called at most once.
 	Warn func(string)
 
 	once   sync.Once
@@ -222,6 +223,9 @@ func (o *Opener) Discovery(p discovery.Paths) []discovery.StoredSecrets {
 		return []discovery.StoredSecrets{{Label: "keyring:" + Service, Read: func() (map[string]string, []string, error) {
 			return nil, nil, err
 		}}, file}
+	}
+	if c.Foreign {
+		o.warn(strings.TrimPrefix(c.Reason, "AMIKA_STORE=auto: "))
 	}
 	if c.Backend != "keyring" {
 		return []discovery.StoredSecrets{file}
