@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path/filepath"
 	"sort"
@@ -98,105 +97,25 @@ func (f *File) loadOrEmpty() (map[string]json.RawMessage, error) {
 
 // parseEntries splits a JSON object into its members. A name given twice is an error: which
 // of the two a user meant is not for amika to guess, and a rewrite would drop one. Errors
-// give byte offsets and entry names, never the text around them.
+// give positions and entry names, never the text around them.
 func parseEntries(data []byte) (map[string]json.RawMessage, error) {
-	if !utf8.Valid(data) {
-		i := 0
-		for r, size := utf8.DecodeRune(data); r != utf8.RuneError || size > 1; r, size = utf8.DecodeRune(data[i:]) {
-			i += size
-		}
-		return nil, fmt.Errorf("invalid UTF-8 at byte %d", i)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	syntax := func(err error) error {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return fmt.Errorf("invalid JSON at byte %d", max(se.Offset-1, 0))
-		}
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return errors.New("invalid JSON: unexpected end of file")
-		}
-		return errors.New("invalid JSON")
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, syntax(err)
-	}
-	if tok != json.Delim('{') {
-		if err := skipValue(dec, tok); err != nil {
-			return nil, syntax(err)
-		}
-		if err := trailing(dec, data); err != nil {
-			return nil, err
-		}
-		return nil, fmt.Errorf("top level is %s, not an object", jsonKind(tok))
-	}
 	m := map[string]json.RawMessage{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, syntax(err)
-		}
-		name, ok := tok.(string)
-		if !ok {
-			return nil, fmt.Errorf("invalid JSON at byte %d", dec.InputOffset())
-		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, syntax(err)
-		}
-		if _, dup := m[name]; dup {
-			return nil, fmt.Errorf("%s appears twice", entryText(name))
+	dup, twice := "", false
+	err := discovery.ScanObject(data, func(name string, raw []byte) bool {
+		if _, seen := m[name]; seen {
+			dup, twice = name, true
+			return false
 		}
 		m[name] = raw
+		return true
+	})
+	if err != nil {
+		return nil, err
 	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return nil, syntax(err)
+	if twice {
+		return nil, fmt.Errorf("%s appears twice", entryText(dup))
 	}
-	return m, trailing(dec, data)
-}
-
-// skipValue reads the rest of a value whose first token was tok.
-func skipValue(dec *json.Decoder, tok json.Token) error {
-	for depth := 0; ; {
-		switch tok {
-		case json.Delim('['), json.Delim('{'):
-			depth++
-		case json.Delim(']'), json.Delim('}'):
-			depth--
-		}
-		if depth == 0 {
-			return nil
-		}
-		var err error
-		if tok, err = dec.Token(); err != nil {
-			return err
-		}
-	}
-}
-
-// trailing fails when anything but white space follows the top-level value.
-func trailing(dec *json.Decoder, data []byte) error {
-	off := int(dec.InputOffset())
-	rest := bytes.TrimLeft(data[off:], " \t\r\n")
-	if len(rest) > 0 {
-		return fmt.Errorf("invalid JSON at byte %d: data after the top-level value", len(data)-len(rest))
-	}
-	return nil
-}
-
-func jsonKind(tok json.Token) string {
-	switch tok.(type) {
-	case json.Delim:
-		return "an array"
-	case string:
-		return "a string"
-	case float64, json.Number:
-		return "a number"
-	case bool:
-		return "a boolean"
-	}
-	return "null"
+	return m, nil
 }
 
 // decode turns one raw entry into a secret. It fails for entries that are neither a string
@@ -281,12 +200,12 @@ func (f *File) List() ([]Secret, []Warning, error) {
 	var warns []Warning
 	for _, name := range sortedKeys(m) {
 		if ValidateName(name) != nil {
-			warns = append(warns, f.warning("%s: not listed", entryText(name)))
+			warns = append(warns, f.warning("%s is not listed", entryText(name)))
 			continue
 		}
 		s, err := decode(name, m[name])
 		if err != nil {
-			warns = append(warns, f.warning("%s: %v: skipped", entryText(name), err))
+			warns = append(warns, f.warning("%s skipped: %v", entryText(name), err))
 			continue
 		}
 		s.Value = ""
@@ -313,7 +232,7 @@ func (f *File) values(keep func(string) bool) (map[string]string, []Warning, err
 		}
 		s, err := decode(name, m[name])
 		if err != nil {
-			warns = append(warns, f.warning("%s: %v: skipped", entryText(name), err))
+			warns = append(warns, f.warning("%s skipped: %v", entryText(name), err))
 			continue
 		}
 		out[name] = s.Value

@@ -105,7 +105,7 @@ type Store interface {
 // entry only when the name is a valid secret name, and never shows the value.
 type Warning struct {
 	Where string // the store, as its Where says
-	What  string // "entry ODD: not a string nor an object with a \"value\" string: skipped"
+	What  string // "entry ODD skipped: not a string nor an object with a \"value\" string"
 }
 
 func (w Warning) String() string { return w.Where + ": " + w.What }

@@ -252,7 +252,7 @@ func storedRow(label string, read func() (map[string]string, []Warning, error)) 
 		}
 		sort.Strings(bad)
 		for _, name := range bad {
-			problems = append(problems, entryText(name)+": the value is not UTF-8 text: skipped")
+			problems = append(problems, entryText(name)+" skipped: the value is not UTF-8 text")
 		}
 		var se *storeError
 		if errors.As(err, &se) {
