@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -79,7 +80,45 @@ func getItem(user string) (string, error) {
 		}
 		return v, err
 	}
-	return keyring.Get(Service, user)
+	var v string
+	err := bounded(func() (err error) { v, err = keyring.Get(Service, user); return err })
+	return v, err
+}
+
+// readTimeout bounds one read from the Secret Service.
+const readTimeout = 10 * time.Second
+
+// callTimeout bounds one go-keyring call, which takes no deadline of its own: a Secret
+// Service that stops answering in the middle of a session must not hang a write. The call
+// given up on is left to the process, which exits soon after the error. With a display a
+// call may be waiting on the keyring's password prompt, a person typing: it waits longer.
+func callTimeout() time.Duration {
+	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" || os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "" {
+		return 2 * time.Minute
+	}
+	return readTimeout
+}
+
+func bounded(call func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- call() }()
+	limit := callTimeout()
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-timer.C:
+		return fmt.Errorf("no answer within %v", limit)
+	}
+}
+
+func setItem(user, value string) error {
+	return bounded(func() error { return keyring.Set(Service, user, value) })
+}
+
+func deleteItem(user string) error {
+	return bounded(func() error { return keyring.Delete(Service, user) })
 }
 
 func (k *Keyring) readIndex() (index, error) {
@@ -120,11 +159,11 @@ func (k *Keyring) writeIndex(idx index) error {
 		return err
 	}
 	if indexChunk <= 0 || len(data) <= indexChunk {
-		if err := keyring.Set(Service, indexUser, string(data)); err != nil {
+		if err := setItem(indexUser, string(data)); err != nil {
 			return keyringError("cannot write the index", err)
 		}
 		for i := 1; indexChunk > 0; i++ { // parts of a formerly larger index
-			if keyring.Delete(Service, partUser(i)) != nil {
+			if deleteItem(partUser(i)) != nil {
 				break
 			}
 		}
@@ -136,7 +175,7 @@ func (k *Keyring) writeIndex(idx index) error {
 	for off := 0; off < len(data); off += indexChunk {
 		end := min(off+indexChunk, len(data))
 		parts++
-		if err := keyring.Set(Service, partUser(parts), string(data[off:end])); err != nil {
+		if err := setItem(partUser(parts), string(data[off:end])); err != nil {
 			return keyringError(fmt.Sprintf("cannot write index part %d", parts), err)
 		}
 	}
@@ -144,11 +183,11 @@ func (k *Keyring) writeIndex(idx index) error {
 		Version int `json:"version"`
 		Parts   int `json:"parts"`
 	}{1, parts})
-	if err := keyring.Set(Service, indexUser, string(head)); err != nil {
+	if err := setItem(indexUser, string(head)); err != nil {
 		return keyringError("cannot write the index", err)
 	}
 	for i := parts + 1; ; i++ { // parts left over from a larger index
-		if keyring.Delete(Service, partUser(i)) != nil {
+		if deleteItem(partUser(i)) != nil {
 			break
 		}
 	}
@@ -257,7 +296,7 @@ func (k *Keyring) Set(secrets ...Secret) error {
 			prev = &m
 		}
 		s = merge(s, prev, now)
-		if err := keyring.Set(Service, s.Name, s.Value); err != nil {
+		if err := setItem(s.Name, s.Value); err != nil {
 			// Index what did get stored, so index and items stay in step.
 			if len(secrets) > 1 {
 				k.writeIndex(idx)
@@ -284,7 +323,7 @@ func (k *Keyring) Delete(name string) error {
 	}
 	defer unlock()
 	_, indexed := idx.Secrets[name]
-	err = keyring.Delete(Service, name)
+	err = deleteItem(name)
 	if errors.Is(err, keyring.ErrNotFound) && !indexed {
 		return ErrNotFound
 	}

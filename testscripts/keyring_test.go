@@ -28,6 +28,9 @@ import (
 //	keyring hang NAME      listen on $WORK/NAME, accept and never answer; set
 //	                       DBUS_SESSION_BUS_ADDRESS to it
 //	[!] keyring connections N   the hang socket was connected to N times (so far)
+//	keyring stall          on the script's bus (keyring bus), a Secret Service that answers
+//	                       what comes before a write (the store's probe, item searches) and
+//	                       never answers the write itself
 //	keyring start-as UID   another user's session: as uid UID (through setpriv, so as root),
 //	                       a dbus-daemon listening in a runtime directory of that user's
 //	                       ($FOREIGN_RUNTIME_DIR/bus, address $FOREIGN_BUS) and on an
@@ -95,6 +98,11 @@ func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("usage: [!] keyring as UID CMD ARGS…")
 		}
 		runAsForeign(ts, neg, args[1], args[2:])
+	case "stall":
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: keyring stall")
+		}
+		startStall(ts)
 	case "hang":
 		if neg || len(args) != 2 {
 			ts.Fatalf("usage: keyring hang NAME")
@@ -359,4 +367,40 @@ func waitForKeyring(ts *testscript.TestScript, addr string) uint32 {
 	}
 	ts.Defer(func() { syscall.Kill(int(pid), syscall.SIGTERM) })
 	return pid
+}
+
+// stallService is a Secret Service that stops answering in the middle of a session: it
+// answers searches (nothing found) and whether the default collection is locked (no), and
+// holds every session it is asked to open until the script ends.
+type stallService struct{ stop chan struct{} }
+
+func (s stallService) SearchItems(map[string]string) ([]dbus.ObjectPath, []dbus.ObjectPath, *dbus.Error) {
+	return []dbus.ObjectPath{}, []dbus.ObjectPath{}, nil
+}
+
+func (s stallService) OpenSession(string, dbus.Variant) (dbus.Variant, dbus.ObjectPath, *dbus.Error) {
+	<-s.stop
+	return dbus.MakeVariant(""), "/", dbus.MakeFailedError(fmt.Errorf("stopped"))
+}
+
+type unlockedCollection struct{}
+
+func (unlockedCollection) Get(iface, prop string) (dbus.Variant, *dbus.Error) {
+	return dbus.MakeVariant(false), nil
+}
+
+func startStall(ts *testscript.TestScript) {
+	conn, err := dbus.Connect(ts.Getenv("DBUS_SESSION_BUS_ADDRESS"))
+	ts.Check(err)
+	s := stallService{stop: make(chan struct{})}
+	ts.Defer(func() { close(s.stop); conn.Close() })
+	ts.Check(conn.Export(s, "/org/freedesktop/secrets", "org.freedesktop.Secret.Service"))
+	ts.Check(conn.Export(unlockedCollection{}, "/org/freedesktop/secrets/aliases/default", "org.freedesktop.DBus.Properties"))
+	reply, err := conn.RequestName("org.freedesktop.secrets", dbus.NameFlagDoNotQueue)
+	ts.Check(err)
+	if reply != dbus.RequestNameReplyPrimaryOwner {
+		ts.Fatalf("keyring stall: org.freedesktop.secrets is taken")
+	}
+	ts.Setenv("DISPLAY", "")
+	ts.Setenv("WAYLAND_DISPLAY", "")
 }
