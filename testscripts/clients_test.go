@@ -151,8 +151,9 @@ func clientsDir() string {
 	return filepath.Join(cache, "amika", "clients", "current", "node_modules", ".bin")
 }
 
-// clientEnvCleared are the variables a developer's own environment may hold that would
-// change what a client sends; each script starts without them.
+// clientEnvCleared are the variables that change what a client sends. A script starts
+// without them (testscript passes on none of the developer's environment); one that sets
+// and then empties one leaves it unset for the clients.
 var clientEnvCleared = []string{
 	"ANTHROPIC_API_KEY", "CLAUDE_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN", "ANTHROPIC_AUTH_TOKEN",
 	"CLAUDE_CODE_USE_BEDROCK", "CLAUDE_CODE_USE_VERTEX", "ANTHROPIC_MODEL", "CLAUDE_SECURESTORAGE_CONFIG_DIR",
@@ -224,9 +225,6 @@ func cmdClients(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("PATH", wrappers+string(os.PathListSeparator)+ts.Getenv("PATH"))
 	ts.Setenv("CLIENTS_BIN", dir)
 
-	for _, name := range clientEnvCleared {
-		ts.Setenv(name, "")
-	}
 	for _, kv := range [][2]string{
 		// every client: no host but the mock
 		{"HTTPS_PROXY", mock}, {"HTTP_PROXY", mock}, {"https_proxy", mock}, {"http_proxy", mock},
