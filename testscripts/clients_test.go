@@ -17,7 +17,17 @@ import (
 // The real agent CLIs are the oracle of what each accepts: scripts/clients installs the
 // pinned Claude Code, Codex and OpenCode, and these commands run them offline against a
 // mock of their APIs on 127.0.0.1 that records which header carried which credential.
-// testscripts/README.md documents each command.
+//
+//	mockapi start               start the mock API; set MOCK_URL and MOCK_ADDR
+//	mockapi requests            print the requests recorded: METHOD PATH [websocket] name=value…
+//	[!] mockapi auth PATH       print how the requests to PATH carried their credential
+//	mockapi sent PATH WANT…     assert those lines are exactly WANT…, then forget the requests
+//	! mockapi sent PATH         assert no request went to PATH, then forget the requests
+//	mockapi reset               forget the requests recorded
+//	clients                     the real claude, codex, opencode first on PATH, bounded in
+//	                            time and pointed at the mock (after mockapi start)
+//
+// testscripts/README.md says more of each.
 func init() {
 	commands["mockapi"] = cmdMockAPI
 	commands["clients"] = cmdClients

@@ -344,8 +344,9 @@ func models(w http.ResponseWriter, r *http.Request) {
 	}})
 }
 
-// Format writes one line per request: the method and path, then each recorded header as
-// name=value (values verbatim, an empty one as name=), in the order of AuthHeaders.
+// Format writes one line per request: the method and path, "websocket" for an upgrade,
+// then each recorded header as name=value (values verbatim, an empty one as name=), in the
+// order of AuthHeaders.
 func Format(w io.Writer, reqs []Request) {
 	for _, r := range reqs {
 		var b strings.Builder
