@@ -147,11 +147,26 @@ type Options struct {
 // StoredSecrets is one backend of amika's store as discovery reads it.
 type StoredSecrets struct {
 	Label string // shown where a file path would be: "keyring:amika", keychain.json's path
-	// Read returns secret name → value, and the entries it skipped (warnings); an error
-	// wrapping fs.ErrNotExist is a backend that holds nothing yet. It is called only when
-	// discovery runs.
-	Read func() (values map[string]string, problems []string, err error)
+	// Read returns what the backend holds for discovery; an error wrapping fs.ErrNotExist
+	// is a backend that holds nothing yet. It is called only when discovery runs.
+	Read func() (Stored, error)
 }
+
+// Stored is what one backend of amika's store holds for discovery.
+type Stored struct {
+	// Variables are secrets under variable-style names (ANTHROPIC_API_KEY, GROQ_API_KEY,
+	// …), by name.
+	Variables map[string]string
+	// Logins are agents' OAuth credentials kept in the store (`amika secret claude push
+	// --type oauth`, e.g. a `claude setup-token` token), as the agent's own JSON. They are
+	// amika's, not the agent's login, so they are handed out; they rank after Variables.
+	Logins []StoredLogin
+	// Problems are the entries the backend skipped, one warning each.
+	Problems []string
+}
+
+// StoredLogin is one agent's credential JSON kept in amika's store under Name.
+type StoredLogin struct{ Name, Agent, JSON string }
 
 // Keyring reads items of the OS keyring that agents write.
 type Keyring struct {
@@ -326,28 +341,39 @@ func readOther(read func(*parseContext) ([]byte, error), parse func([]byte, *par
 }
 
 func readStored(s StoredSecrets, c *parseContext) error {
-	secrets, problems, err := s.Read()
-	c.problems = append(c.problems, problems...)
+	st, err := s.Read()
+	c.problems = append(c.problems, st.Problems...)
 	if err != nil {
 		return err
 	}
-	names := make([]string, 0, len(secrets))
-	for name := range secrets {
+	names := make([]string, 0, len(st.Variables))
+	for name := range st.Variables {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	if len(names) > maxEntries {
-		names = names[:maxEntries]
+	if len(names)+len(st.Logins) > maxEntries {
+		names = names[:min(len(names), maxEntries)]
+		st.Logins = st.Logins[:maxEntries-len(names)]
 		c.problems = append(c.problems, fmt.Sprintf("holds more than %d entries: only the first %d are read", maxEntries, maxEntries))
 	}
 	c.addVariables(names, func(i int) (string, bool) {
-		v := secrets[names[i]]
+		v := st.Variables[names[i]]
 		if len(v) > maxValueLen {
 			c.problems = append(c.problems, fmt.Sprintf("entry %s skipped: longer than %d KiB, not a credential", quoteName(names[i]), maxValueLen>>10))
 			return "", false
 		}
 		return v, true
 	}, KindAPIKey)
+	for _, l := range st.Logins {
+		// Only Claude Code takes an OAuth token from a variable (CLAUDE_CODE_OAUTH_TOKEN);
+		// Codex's stays with amika run --codex.
+		if l.Agent != "claude" || len(l.JSON) > maxValueLen {
+			continue
+		}
+		if err := parseClaudeOAuth([]byte(l.JSON), c); err != nil {
+			c.problems = append(c.problems, fmt.Sprintf("entry %s skipped: %s", quoteName(l.Name), describeParseError([]byte(l.JSON), err)))
+		}
+	}
 	return nil
 }
 

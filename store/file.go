@@ -218,30 +218,34 @@ func (f *File) warning(format string, args ...any) Warning {
 	return Warning{Where: f.Where(), What: fmt.Sprintf(format, args...)}
 }
 
-// values reads the values of the entries keep accepts; a missing file is fs.ErrNotExist.
-func (f *File) values(keep func(string) bool) (map[string]string, []Warning, error) {
+// forDiscovery reads what discovery takes from the file; a missing file is fs.ErrNotExist.
+func (f *File) forDiscovery() (stored, error) {
 	m, err := f.load()
 	if err != nil {
-		return nil, nil, err
+		return stored{}, err
 	}
-	out := make(map[string]string, len(m))
-	var warns []Warning
+	st := stored{variables: map[string]string{}}
 	for _, name := range sortedKeys(m) {
-		if keep != nil && !keep(name) {
+		variable := variableName(name)
+		if !variable && (len(m[name]) == 0 || m[name][0] != '{') {
 			continue
 		}
 		s, err := decode(name, m[name])
-		if err != nil {
-			warns = append(warns, f.warning("%s skipped: %v", entryText(name), err))
-			continue
+		switch {
+		case err != nil && variable:
+			st.warnings = append(st.warnings, f.warning("%s skipped: %v", entryText(name), err))
+		case err != nil:
+		case variable:
+			st.variables[name] = s.Value
+		case isLogin(s.Meta):
+			st.logins = append(st.logins, discovery.StoredLogin{Name: name, Agent: s.Agent, JSON: s.Value})
 		}
-		out[name] = s.Value
 	}
-	return out, warns, nil
+	return st, nil
 }
 
-func (f *File) stored(keep func(string) bool) discovery.StoredSecrets {
-	return storedRow(f.path, func() (map[string]string, []Warning, error) { return f.values(keep) })
+func (f *File) stored() discovery.StoredSecrets {
+	return storedRow(f.path, f.forDiscovery)
 }
 
 func sortedKeys(m map[string]json.RawMessage) []string {

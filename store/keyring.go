@@ -237,19 +237,21 @@ func (k *Keyring) List() ([]Secret, []Warning, error) {
 	return out, nil, nil
 }
 
-func (k *Keyring) stored(keep func(string) bool) discovery.StoredSecrets {
-	return storedRow("keyring:"+Service, func() (map[string]string, []Warning, error) { return k.values(keep) })
+func (k *Keyring) stored() discovery.StoredSecrets {
+	return storedRow("keyring:"+Service, k.forDiscovery)
 }
 
-// values reads the values of the indexed secrets whose names keep accepts (all when nil).
-func (k *Keyring) values(keep func(name string) bool) (map[string]string, []Warning, error) {
+// forDiscovery reads the values of the indexed secrets discovery takes.
+func (k *Keyring) forDiscovery() (stored, error) {
 	idx, err := k.readIndex()
 	if err != nil {
-		return nil, nil, err
+		return stored{}, err
 	}
-	out := map[string]string{}
-	for name := range idx.Secrets {
-		if keep != nil && !keep(name) {
+	st := stored{variables: map[string]string{}}
+	for _, name := range sortedNames(idx.Secrets) {
+		m := idx.Secrets[name]
+		variable := variableName(name)
+		if !variable && !isLogin(m) {
 			continue
 		}
 		v, err := k.Value(name)
@@ -257,11 +259,24 @@ func (k *Keyring) values(keep func(name string) bool) (map[string]string, []Warn
 			continue
 		}
 		if err != nil {
-			return nil, nil, err
+			return stored{}, err
 		}
-		out[name] = v
+		if variable {
+			st.variables[name] = v
+		} else {
+			st.logins = append(st.logins, discovery.StoredLogin{Name: name, Agent: m.Agent, JSON: v})
+		}
 	}
-	return out, nil, nil
+	return st, nil
+}
+
+func sortedNames(m map[string]Meta) []string {
+	names := make([]string, 0, len(m))
+	for name := range m {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // lockIndex takes the lock that writers of the index hold and reads the index under it;

@@ -47,9 +47,9 @@ func TestKeyringIndexInParts(t *testing.T) {
 	if err != nil || len(list) != 40 || list[39].Provider != "secret-39" {
 		t.Fatalf("List: %d secrets, %v", len(list), err)
 	}
-	vals, _, err := k.values(nil)
-	if err != nil || vals["SECRET_07_API_KEY"] != "v7" {
-		t.Fatalf("Values: %v, %v", vals, err)
+	st, err := k.forDiscovery()
+	if err != nil || st.variables["SECRET_07_API_KEY"] != "v7" || len(st.variables) != 40 {
+		t.Fatalf("forDiscovery: %v, %v", st.variables, err)
 	}
 
 	// shrinking back to one item removes the parts

@@ -17,8 +17,8 @@ import (
 // amika_keychain source.
 type backend interface {
 	Store
-	// stored reads, for discovery, the values of the secrets whose names keep accepts.
-	stored(keep func(name string) bool) discovery.StoredSecrets
+	// stored is the backend as one row of discovery's amika_keychain source.
+	stored() discovery.StoredSecrets
 }
 
 // Stores is the store commands use: the backends the user's secrets may be in, in order.
@@ -208,20 +208,17 @@ func (o *Opener) Status() (Choice, []Store, error) {
 // first when it is the chosen backend, then keychain.json, each one row. For another home
 // than the user's (--homedir), only that home's keychain.json: the keyring belongs to the
 // session, not to that directory, and --homedir is how CI gets results from fixtures
-// alone. Only provider-style names (NAME_API_KEY, …) are read.
+// alone. Only provider-style names (NAME_API_KEY, …) and agents' OAuth credentials are
+// read.
 func (o *Opener) Discovery(p discovery.Paths) []discovery.StoredSecrets {
-	keep := func(name string) bool {
-		_, ok := discovery.ProviderForVariable(name)
-		return ok
-	}
-	file := NewFile(p).stored(keep)
+	file := NewFile(p).stored()
 	c, own, err := o.Choice()
 	if err == nil && filepath.Clean(own.Home) != filepath.Clean(p.Home) {
 		return []discovery.StoredSecrets{file}
 	}
 	if err != nil {
-		return []discovery.StoredSecrets{{Label: "keyring:" + Service, Read: func() (map[string]string, []string, error) {
-			return nil, nil, err
+		return []discovery.StoredSecrets{{Label: "keyring:" + Service, Read: func() (discovery.Stored, error) {
+			return discovery.Stored{}, err
 		}}, file}
 	}
 	if c.Foreign {
@@ -230,34 +227,53 @@ func (o *Opener) Discovery(p discovery.Paths) []discovery.StoredSecrets {
 	if c.Backend != "keyring" {
 		return []discovery.StoredSecrets{file}
 	}
-	return []discovery.StoredSecrets{NewKeyring(own).stored(keep), file}
+	return []discovery.StoredSecrets{NewKeyring(own).stored(), file}
 }
 
-// storedRow turns a backend's values into a discovery row. A value that is not UTF-8 text
+// stored is what a backend gives discovery: the values of variable-style names, and the
+// agents' OAuth credentials.
+type stored struct {
+	variables map[string]string
+	logins    []discovery.StoredLogin
+	warnings  []Warning
+}
+
+// isLogin says whether discovery gets a secret as an agent's login: an agent's OAuth
+// credential, which is the agent's own JSON.
+func isLogin(m Meta) bool { return m.Agent != "" && m.Type == TypeOAuth }
+
+// variableName says whether discovery reads a secret by its name: ANTHROPIC_API_KEY,
+// GROQ_API_KEY, …
+func variableName(name string) bool {
+	_, ok := discovery.ProviderForVariable(name)
+	return ok
+}
+
+// storedRow turns a backend's secrets into a discovery row. A value that is not UTF-8 text
 // cannot be a provider's key, nor go through every output format: it is skipped, and said
 // so, rather than vanish.
-func storedRow(label string, read func() (map[string]string, []Warning, error)) discovery.StoredSecrets {
-	return discovery.StoredSecrets{Label: label, Read: func() (map[string]string, []string, error) {
-		values, warns, err := read()
-		var problems []string
-		for _, w := range warns {
-			problems = append(problems, w.What)
+func storedRow(label string, read func() (stored, error)) discovery.StoredSecrets {
+	return discovery.StoredSecrets{Label: label, Read: func() (discovery.Stored, error) {
+		st, err := read()
+		out := discovery.Stored{Variables: st.variables, Logins: st.logins}
+		for _, w := range st.warnings {
+			out.Problems = append(out.Problems, w.What)
 		}
 		var bad []string
-		for name, v := range values {
+		for name, v := range out.Variables {
 			if !utf8.ValidString(v) {
 				bad = append(bad, name)
-				delete(values, name)
+				delete(out.Variables, name)
 			}
 		}
 		sort.Strings(bad)
 		for _, name := range bad {
-			problems = append(problems, entryText(name)+" skipped: the value is not UTF-8 text")
+			out.Problems = append(out.Problems, entryText(name)+" skipped: the value is not UTF-8 text")
 		}
 		var se *storeError
 		if errors.As(err, &se) {
 			err = errors.New(se.reason)
 		}
-		return values, problems, err
+		return out, err
 	}}
 }
