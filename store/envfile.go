@@ -18,25 +18,25 @@ type Pair struct {
 }
 
 // ReadEnvFile reads and parses the env file at path: a regular file or a pipe (bash's
-// <(…)), at most MaxFileSize bytes; a device, a directory or a socket is refused.
+// <(…)), at most maxFileSize bytes; a device, a directory or a socket is refused.
 func ReadEnvFile(path string) ([]Pair, error) {
-	data, err := safefile.ReadInput(path, MaxFileSize)
+	data, err := safefile.ReadInput(path, maxFileSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("env file %s: no such file or directory", path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("env file %s: %v", path, err)
 	}
-	return ParseEnvFile(data, path)
+	return parseEnvFile(data, path)
 }
 
-// ParseEnvFile parses an env file by Docker's rules: blank lines and lines whose first
+// parseEnvFile parses an env file by Docker's rules: blank lines and lines whose first
 // non-blank is '#' are skipped; every other line needs '='; the name is the text before the
 // first '=', trimmed; the value is everything after it, verbatim (no quotes stripped, no
 // comments, no `export`, no substitution). The first bad line fails the whole file, and the
 // error names the file, the line number and the reason, never any text of the line: a
 // line that is not NAME=VALUE may still hold a secret (`DATABASE_URL: postgres://…`).
-func ParseEnvFile(data []byte, path string) ([]Pair, error) {
+func parseEnvFile(data []byte, path string) ([]Pair, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	var out []Pair
 	sc := bufio.NewScanner(bytes.NewReader(data))

@@ -16,7 +16,7 @@ func FuzzParseEnvFile(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		pairs, err := ParseEnvFile([]byte(in), "f.env")
+		pairs, err := parseEnvFile([]byte(in), "f.env")
 		if err != nil {
 			msg := err.Error()
 			if !strings.HasPrefix(msg, "env file f.env: line ") {
@@ -41,7 +41,7 @@ func FuzzParseEnvFile(f *testing.F) {
 			}
 			b.WriteString(p.Name + "=" + p.Value + "\r\n") // CRLF: exactly one \r is dropped, as Docker does
 		}
-		again, err := ParseEnvFile([]byte(b.String()), "f.env")
+		again, err := parseEnvFile([]byte(b.String()), "f.env")
 		if err != nil {
 			t.Fatalf("re-parse: %v", err)
 		}

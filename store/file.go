@@ -39,9 +39,9 @@ func (f *File) Where() string { return "the file store (" + f.paths.Tilde(f.path
 // Path is keychain.json's location.
 func (f *File) Path() string { return f.path }
 
-// MaxFileSize bounds keychain.json: reading it never costs more, and a write that would grow
+// maxFileSize bounds keychain.json: reading it never costs more, and a write that would grow
 // it past this fails.
-const MaxFileSize = 16 << 20
+const maxFileSize = 16 << 20
 
 // record is one entry of keychain.json. Hand-written files may hold a plain string instead;
 // both load. Values that are not valid UTF-8 cannot be JSON strings and go base64-encoded.
@@ -69,7 +69,7 @@ func (f *File) unparsable(err error) error {
 
 // load reads keychain.json's entries. A missing file is fs.ErrNotExist.
 func (f *File) load() (map[string]json.RawMessage, error) {
-	data, err := safefile.ReadFile(f.path, MaxFileSize)
+	data, err := safefile.ReadFile(f.path, maxFileSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fs.ErrNotExist
 	}
@@ -314,8 +314,8 @@ func (f *File) update(change func(map[string]json.RawMessage) (bool, error)) err
 	if err != nil {
 		return f.fail("cannot encode: %v", err)
 	}
-	if len(data) > MaxFileSize {
-		return f.fail("the write would make it larger than %d MiB; nothing written", MaxFileSize>>20)
+	if len(data) > maxFileSize {
+		return f.fail("the write would make it larger than %d MiB; nothing written", maxFileSize>>20)
 	}
 	// A keychain.json that is a symlink (a dotfile manager's) stays one: the file it points
 	// to is replaced.

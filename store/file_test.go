@@ -172,7 +172,7 @@ func TestFileConcurrentWriters(t *testing.T) {
 
 func TestParseEnvFile(t *testing.T) {
 	in := "\xef\xbb\xbf# c\n\n  # c2\nA=1\n B = two words \nC=\"q\" # x\r\nD==eq\n"
-	got, err := ParseEnvFile([]byte(in), "f.env")
+	got, err := parseEnvFile([]byte(in), "f.env")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestParseEnvFile(t *testing.T) {
 		"A=1\n\nbad name=x": "f.env: line 3: invalid secret name",
 		"A=x\x00secretpart": "f.env: line 1: secret A: value holds a NUL byte",
 	} {
-		_, err := ParseEnvFile([]byte(in), "f.env")
+		_, err := parseEnvFile([]byte(in), "f.env")
 		if err == nil || !strings.Contains(err.Error(), msg) || strings.Contains(err.Error(), "secretpart") {
 			t.Errorf("%q: error %v, want %q", in, err, msg)
 		}
@@ -201,7 +201,7 @@ func TestMergePrecedence(t *testing.T) {
 }
 
 func TestChooseFileNeverProbes(t *testing.T) {
-	c, err := Choose(func(k string) string {
+	c, err := choose(func(k string) string {
 		if k == "AMIKA_STORE" {
 			return "file"
 		}
@@ -213,17 +213,17 @@ func TestChooseFileNeverProbes(t *testing.T) {
 	if err != nil || c.Backend != "file" {
 		t.Fatalf("Choose = %+v, %v", c, err)
 	}
-	c, err = Choose(func(string) string { return "" })
+	c, err = choose(func(string) string { return "" })
 	if err != nil || c.Backend != "file" || !c.FellBack {
 		t.Fatalf("auto without D-Bus: %+v, %v", c, err)
 	}
 	for _, addr := range []string{"autolaunch:", "disabled:"} {
-		c, err = Choose(func(k string) string { return map[string]string{"DBUS_SESSION_BUS_ADDRESS": addr}[k] })
+		c, err = choose(func(k string) string { return map[string]string{"DBUS_SESSION_BUS_ADDRESS": addr}[k] })
 		if err != nil || c.Backend != "file" || !strings.Contains(c.Reason, "not set") {
 			t.Errorf("auto with DBUS_SESSION_BUS_ADDRESS=%s: %+v, %v", addr, c, err)
 		}
 	}
-	if _, err := Choose(func(k string) string { return map[string]string{"AMIKA_STORE": "x"}[k] }); err == nil {
+	if _, err := choose(func(k string) string { return map[string]string{"AMIKA_STORE": "x"}[k] }); err == nil {
 		t.Fatal("AMIKA_STORE=x accepted")
 	}
 }

@@ -88,7 +88,7 @@ func BenchmarkKeyringValue(b *testing.B) {
 	})
 	b.Run("Choose", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			if c, err := Choose(os.Getenv); err != nil || c.Backend != "keyring" {
+			if c, err := choose(os.Getenv); err != nil || c.Backend != "keyring" {
 				b.Fatal(c, err)
 			}
 		}

@@ -24,16 +24,16 @@ type Choice struct {
 	Foreign bool
 }
 
-// ProbeTimeout bounds how long auto waits for the Secret Service before using the file.
-const ProbeTimeout = 300 * time.Millisecond
+// probeTimeout bounds how long auto waits for the Secret Service before using the file.
+const probeTimeout = 300 * time.Millisecond
 
 // explicitTimeout bounds connecting to the keyring when AMIKA_STORE=keyring asks for it.
 const explicitTimeout = 5 * time.Second
 
-// Choose reads AMIKA_STORE (keyring, file or auto; empty means auto) and, when the keyring
+// choose reads AMIKA_STORE (keyring, file or auto; empty means auto) and, when the keyring
 // is wanted, checks that it answers within a bounded time. It never opens D-Bus for
 // AMIKA_STORE=file.
-func Choose(getenv func(string) string) (Choice, error) {
+func choose(getenv func(string) string) (Choice, error) {
 	mode := strings.TrimSpace(getenv("AMIKA_STORE"))
 	switch mode {
 	case "file":
@@ -45,7 +45,7 @@ func Choose(getenv func(string) string) (Choice, error) {
 		}
 		return Choice{Backend: "keyring", Requested: mode, Reason: "AMIKA_STORE=keyring: " + where}, nil
 	case "", "auto":
-		where, err := probeKeyring(getenv, ProbeTimeout)
+		where, err := probeKeyring(getenv, probeTimeout)
 		if err != nil {
 			var fe *foreignBusError
 			return Choice{Backend: "file", Requested: "auto", FellBack: true, Foreign: errors.As(err, &fe), Reason: "AMIKA_STORE=auto: no keyring: " + err.Error()}, nil

@@ -42,8 +42,8 @@ type Meta struct {
 // rather than making the whole entry unusable: hand-edited files still load.
 type Time struct{ time.Time }
 
-// Now is the current time as metadata keeps it: UTC, to the second.
-func Now(t time.Time) Time { return Time{t.UTC().Truncate(time.Second)} }
+// timeOf is t as metadata keeps it: UTC, to the second.
+func timeOf(t time.Time) Time { return Time{t.UTC().Truncate(time.Second)} }
 
 // String is the time in RFC 3339, UTC; "" when unknown.
 func (t Time) String() string {
@@ -223,7 +223,7 @@ func StampPath(p discovery.Paths) string { return p.StoreStamp() }
 // merge carries the creation time over from the secret being replaced and sets times.
 func merge(next Secret, prev *Meta, now time.Time) Secret {
 	next = Infer(next)
-	next.Updated = Now(now)
+	next.Updated = timeOf(now)
 	if prev != nil && !prev.Created.IsZero() {
 		next.Created = prev.Created
 	} else if next.Created.IsZero() {

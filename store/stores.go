@@ -122,7 +122,7 @@ func (s *Stores) List() ([]Secret, []Warning, error) {
 }
 
 // Opener opens the store AMIKA_STORE selects, deciding between keyring and file once per
-// process: the keyring probe costs a D-Bus round trip, or up to ProbeTimeout when the bus
+// process: the keyring probe costs a D-Bus round trip, or up to probeTimeout when the bus
 // does not answer.
 type Opener struct {
 	// Getenv reads the environment; os.Getenv when nil.
@@ -152,7 +152,7 @@ func (o *Opener) Choice() (Choice, discovery.Paths, error) {
 	o.once.Do(func() {
 		o.paths, o.err = discovery.ResolvePaths("", o.getenv)
 		if o.err == nil {
-			o.choice, o.err = Choose(o.getenv)
+			o.choice, o.err = choose(o.getenv)
 		}
 	})
 	return o.choice, o.paths, o.err
