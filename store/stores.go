@@ -212,10 +212,10 @@ func (o *Opener) Status() (Choice, []Store, error) {
 // read.
 func (o *Opener) Discovery(p discovery.Paths) []discovery.StoredSecrets {
 	file := NewFile(p).stored()
-	c, own, err := o.Choice()
-	if err == nil && filepath.Clean(own.Home) != filepath.Clean(p.Home) {
-		return []discovery.StoredSecrets{file}
+	if own, err := discovery.ResolvePaths("", o.getenv); err == nil && filepath.Clean(own.Home) != filepath.Clean(p.Home) {
+		return []discovery.StoredSecrets{file} // decided without probing the keyring
 	}
+	c, own, err := o.Choice()
 	if err != nil {
 		return []discovery.StoredSecrets{{Label: "keyring:" + Service, Read: func() (discovery.Stored, error) {
 			return discovery.Stored{}, err
