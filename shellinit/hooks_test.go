@@ -367,7 +367,6 @@ func BenchmarkSessionRefresh(b *testing.B) {
 	s := Session{
 		Shell:  Bash,
 		Paths:  paths,
-		Getenv: func(string) string { return "" },
 		Lookup: env(map[string]string{}),
 		Discover: func() (discovery.Result, error) {
 			return discovery.Discover(discovery.Options{Paths: paths, Now: time.Now()}), nil

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/amika-dev/amika/discovery"
-	"github.com/amika-dev/amika/store"
 )
 
 // refreshEnd closes every refresh answer: a hook applies nothing that does not end with it.
@@ -20,7 +19,7 @@ const refreshEnd = "# amika: refresh complete"
 // WatchPaths lists what a hook watches: every file discovery may read and the store stamp,
 // which every store write touches (the keyring has no file to watch).
 func WatchPaths(p discovery.Paths) []string {
-	return append(discovery.SourcePaths(p), store.StampPath(p))
+	return append(discovery.SourcePaths(p), p.StoreStamp())
 }
 
 // Refresh is one answer to a hook: the variable changes, then what the fast path checks

@@ -12,7 +12,6 @@ type Session struct {
 	Shell    Shell
 	Filter   []string
 	Paths    discovery.Paths
-	Getenv   func(string) string
 	Lookup   func(string) (string, bool)
 	Discover func() (discovery.Result, error)
 	Warn     func([]discovery.Warning)

@@ -41,17 +41,19 @@ func ValidHookID(id string) bool {
 // directory it is made in, which is not amika's: it is checked, never created or changed.
 type stampPlace struct{ dir, parent string }
 
-// stampPlaces lists where hooks keep one stamp file per shell, best first:
-// $XDG_RUNTIME_DIR/amika when that variable is set and absolute (a tmpfs of the user's,
-// cleared at logout), then <cache dir>/amika/hooks. The runtime directory may be another
-// user's (su without - keeps it) or shared; the cache directory is the user's own.
-func stampPlaces(p discovery.Paths, getenv func(string) string) []stampPlace {
+// stampPlaces are p.HookStamps. The runtime directory may be another user's (su without -
+// keeps it) or shared: a place in it is used only when it is the user's and closed to
+// others. The cache directory is the user's own.
+func stampPlaces(p discovery.Paths) []stampPlace {
 	var places []stampPlace
-	if d := getenv("XDG_RUNTIME_DIR"); d != "" && filepath.IsAbs(d) {
-		d = filepath.Clean(d)
-		places = append(places, stampPlace{filepath.Join(d, "amika"), d})
+	for _, dir := range p.HookStamps() {
+		place := stampPlace{dir: dir}
+		if p.RuntimeDir != "" && filepath.Dir(dir) == filepath.Clean(p.RuntimeDir) {
+			place.parent = filepath.Dir(dir)
+		}
+		places = append(places, place)
 	}
-	return append(places, stampPlace{dir: filepath.Join(p.CacheDir, "amika", "hooks")})
+	return places
 }
 
 func stampPath(dir, id string, slot int) string {
@@ -120,7 +122,7 @@ func (s Session) stamp(id string, slot, inUse int) (string, time.Time, []discove
 		return "", time.Time{}, nil, fmt.Errorf("hook id %q: want 1 to 64 hex digits", id)
 	}
 	var failed []*fs.PathError
-	for _, place := range stampPlaces(s.Paths, s.Getenv) {
+	for _, place := range stampPlaces(s.Paths) {
 		if place.parent != "" {
 			if err := safefile.OwnDir(place.parent); err != nil {
 				failed = append(failed, &fs.PathError{Op: "hook stamp", Path: place.parent, Err: err})

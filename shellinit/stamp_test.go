@@ -13,16 +13,16 @@ import (
 func stampSession(t *testing.T, runtime string) Session {
 	t.Helper()
 	home := filepath.Join(t.TempDir(), "home")
-	p, err := discovery.ResolvePaths(home, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return Session{Paths: p, Getenv: func(k string) string {
+	p, err := discovery.ResolvePaths(home, func(k string) string {
 		if k == "XDG_RUNTIME_DIR" {
 			return runtime
 		}
 		return ""
-	}}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Session{Paths: p}
 }
 
 // The runtime directory is used when it is the user's and closed to others; anything else
