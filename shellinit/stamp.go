@@ -71,8 +71,9 @@ const staleStamp = 7 * 24 * time.Hour
 // slot until it has applied this refresh, so a refresh cut short hides no change.
 //
 // dir must be private (safefile.PrivateDir: the user's, mode 0700, not a symlink; created
-// so when missing) and the stamp a regular file: a symlink at its path is neither followed
-// nor touched. Failures are *fs.PathError naming the directory or the stamp.
+// so when missing) and the stamp a regular file of the user's: a symlink at its path is
+// neither followed nor touched. Failures are *fs.PathError naming the directory or the
+// stamp.
 func TouchStamp(dir, id string, slot int) (string, time.Time, error) {
 	if !ValidHookID(id) {
 		return "", time.Time{}, fmt.Errorf("hook id %q: want 1 to 64 hex digits", id)
@@ -81,7 +82,11 @@ func TouchStamp(dir, id string, slot int) (string, time.Time, error) {
 		return "", time.Time{}, &fs.PathError{Op: "hook stamp", Path: dir, Err: err}
 	}
 	path := stampPath(dir, id, slot)
-	_, statErr := os.Lstat(path)
+	old, statErr := os.Lstat(path)
+	if statErr == nil && old.Mode().IsRegular() && !safefile.OwnedByMe(old) {
+		// planted while the directory was open (a hard link, say): not the user's to touch
+		return "", time.Time{}, &fs.PathError{Op: "hook stamp", Path: path, Err: errors.New("it belongs to another user")}
+	}
 	if err := safefile.Touch(path); err != nil {
 		return "", time.Time{}, &fs.PathError{Op: "hook stamp", Path: path, Err: err}
 	}
@@ -118,9 +123,6 @@ func removeStaleStamps(dir string, now time.Time) {
 // usable place it warns and returns no stamp: the refresh then has no file test, and the
 // shell refreshes only when an OAuth token expires or a path-choosing variable changes.
 func (s Session) stamp(id string, slot, inUse int) (string, time.Time, []discovery.Warning, error) {
-	if !ValidHookID(id) {
-		return "", time.Time{}, nil, fmt.Errorf("hook id %q: want 1 to 64 hex digits", id)
-	}
 	var failed []*fs.PathError
 	for _, place := range stampPlaces(s.Paths) {
 		if place.parent != "" {
