@@ -3,8 +3,9 @@ package shellinit
 import "strings"
 
 // A dialect is how one family of shells says what amika tells it: posix for bash and any
-// sh (dash reads `auth extract`), zsh (posix with its own file test), fish for fish. Everything else a shell needs is in its
-// real shell files (see scripts); what differs between them is only which file.
+// sh (dash reads `auth extract`), zsh (posix with its own file test), fish for fish.
+// Everything else a shell needs is in its real shell files (see scripts); what differs
+// between them is only which file.
 type dialect interface {
 	// quote makes s one word whose value is s, byte for byte.
 	quote(s string) string

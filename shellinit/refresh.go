@@ -44,11 +44,12 @@ type Refresh struct {
 func NewRefresh(sh Shell, as []discovery.Assignment, lookup func(string) (string, bool), watch []string, stamp string, slot int, stampTime time.Time) Refresh {
 	r := Refresh{Shell: sh, Stamp: stamp, Slot: slot, StampTime: stampTime}
 	r.Changes, r.Exported = Plan(as, lookup)
+	dirs := map[string]bool{} // whether a directory exists, for the walks up from missing paths
 	for _, p := range watch {
 		if _, err := os.Stat(p); err == nil {
 			r.Present = addPath(r.Present, p)
 		} else {
-			r.Absent = addPath(r.Absent, highestMissing(p))
+			r.Absent = addPath(r.Absent, highestMissing(p, dirs))
 		}
 	}
 	for _, a := range as {
@@ -69,14 +70,20 @@ func addPath(paths []string, p string) []string {
 }
 
 // highestMissing is the highest directory above the missing path p that is missing too,
-// or p: while it is missing, so is p.
-func highestMissing(p string) string {
+// or p: while it is missing, so is p. dirs remembers what it found.
+func highestMissing(p string, dirs map[string]bool) string {
 	for {
 		parent := filepath.Dir(p)
 		if parent == p {
 			return p
 		}
-		if _, err := os.Stat(parent); !errors.Is(err, fs.ErrNotExist) {
+		exists, seen := dirs[parent]
+		if !seen {
+			_, err := os.Stat(parent)
+			exists = !errors.Is(err, fs.ErrNotExist)
+			dirs[parent] = exists
+		}
+		if exists {
 			return p
 		}
 		p = parent
