@@ -91,6 +91,17 @@ type Options struct {
 	// Stored, when set, is the OS keyring side of the amika_keychain source: secrets held
 	// outside keychain.json. They rank after keychain.json at the same priority.
 	Stored *StoredSecrets
+	// Extra are stores read as sources of their own (team password stores), each placed
+	// among the sources by its priority, after those of equal priority.
+	Extra []StoredSource
+}
+
+// StoredSource is a store discovery reads as a source of its own.
+type StoredSource struct {
+	ID       string // e.g. "amika_team"
+	Priority int
+	Label    string // shown where a file path would be
+	Read     func() (map[string]string, error)
 }
 
 // StoredSecrets reads secrets kept in a store other than keychain.json.
@@ -117,7 +128,39 @@ func Discover(opt Options) Result {
 	var res Result
 	won := map[string]winner{}
 	var reader safefile.Reader
+	record := func(rep FileReport, c *parseContext) {
+		for _, p := range c.problems {
+			res.Warnings = append(res.Warnings, Warning{rep.Source, rep.Path, p})
+		}
+		if rep.State == StateMalformed {
+			res.Warnings = append(res.Warnings, Warning{rep.Source, rep.Path, rep.Reason})
+		}
+		for _, cred := range c.expired {
+			cred.Source, cred.Priority, cred.File = rep.Source, rep.Priority, rep.Path
+			rep.Expired = append(rep.Expired, cred)
+		}
+		for _, cred := range c.found {
+			cred.Source, cred.Priority, cred.File = rep.Source, rep.Priority, rep.Path
+			rep.Found = append(rep.Found, cred)
+			if _, taken := won[cred.Provider]; !taken {
+				won[cred.Provider] = winner{cred, len(res.Files), len(rep.Found) - 1}
+			}
+		}
+		res.Files = append(res.Files, rep)
+	}
+	extra := opt.Extra
+	readExtra := func(above int) {
+		for len(extra) > 0 && extra[0].Priority > above {
+			x := extra[0]
+			extra = extra[1:]
+			rep := FileReport{Source: x.ID, Priority: x.Priority, Path: x.Label}
+			c := parseContext{now: opt.Now, noOAuth: opt.NoOAuth}
+			rep.State, rep.Reason = readStored(&StoredSecrets{Label: x.Label, Read: x.Read}, &c)
+			record(rep, &c)
+		}
+	}
 	for _, src := range Sources {
+		readExtra(src.Priority)
 		files := src.Files(opt.Paths)
 		if src.ID == "amika_keychain" && opt.Stored != nil {
 			files = append(files, opt.Stored.Label)
@@ -137,28 +180,14 @@ func Discover(opt Options) Result {
 				} else {
 					rep.State, rep.Reason = readSource(&reader, src, path, &c)
 				}
-				for _, p := range c.problems {
-					res.Warnings = append(res.Warnings, Warning{src.ID, path, p})
-				}
-				if rep.State == StateMalformed {
-					res.Warnings = append(res.Warnings, Warning{src.ID, path, rep.Reason})
-				}
-				for _, cred := range c.expired {
-					cred.Source, cred.Priority, cred.File = src.ID, src.Priority, path
-					rep.Expired = append(rep.Expired, cred)
-				}
-				for _, cred := range c.found {
-					cred.Source, cred.Priority, cred.File = src.ID, src.Priority, path
-					rep.Found = append(rep.Found, cred)
-					if _, taken := won[cred.Provider]; !taken {
-						won[cred.Provider] = winner{cred, len(res.Files), len(rep.Found) - 1}
-					}
-				}
+				record(rep, &c)
 				yielded = len(c.found) > 0
+				continue
 			}
 			res.Files = append(res.Files, rep)
 		}
 	}
+	readExtra(-1 << 31)
 	for _, w := range won {
 		res.Credentials = append(res.Credentials, w.Credential)
 	}

@@ -182,7 +182,7 @@ func decryptError(st status) error {
 		return errors.New("bad passphrase")
 	case len(st.encTo) > 0 && (len(st.noSeckey) == len(st.encTo) || st.failed && len(st.errCodes) == 0):
 		// Without the public key of a recipient, gpg says NO_SECKEY for none of them.
-		return fmt.Errorf("%w: it is encrypted to %s", ErrNoSecretKey, strings.Join(st.encTo, ", "))
+		return fmt.Errorf("%w (only to %s)", ErrNoSecretKey, strings.Join(st.encTo, ", "))
 	case st.lastHuman != "":
 		return fmt.Errorf("gpg: %s", st.lastHuman)
 	}

@@ -18,6 +18,9 @@ func (s *Store) lock() (func(), error) {
 	if s.cfg.LockFile == "" {
 		return nil, errors.New("password store: no lock file configured")
 	}
+	if err := safefile.PrivateDir(filepath.Dir(s.cfg.LockFile)); err != nil {
+		return nil, fmt.Errorf("%s: %v", filepath.Dir(s.cfg.LockFile), err)
+	}
 	return safefile.Lock(s.cfg.LockFile)
 }
 

@@ -30,7 +30,8 @@ func (f *discoveryFlags) discover() (discovery.Result, error) {
 	if err != nil {
 		return discovery.Result{}, err
 	}
-	return discovery.Discover(discovery.Options{Paths: paths, Now: time.Now(), NoOAuth: f.noOAuth, Stored: storedSecrets(paths, f.homedir)}), nil
+	return discovery.Discover(discovery.Options{Paths: paths, Now: time.Now(), NoOAuth: f.noOAuth, Stored: storedSecrets(paths, f.homedir),
+		Extra: teamSources(paths, f.homedir)}), nil
 }
 
 func warn(w io.Writer, warnings []discovery.Warning) {

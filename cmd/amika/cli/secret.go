@@ -67,6 +67,10 @@ func storedSecrets(p discovery.Paths, homedir string) *discovery.StoredSecrets {
 	if err != nil {
 		return &discovery.StoredSecrets{Label: label, Read: func() (map[string]string, error) { return nil, err }}
 	}
+	if c.Backend == "pass" {
+		b := store.OpenChoice(p, c).(*store.Pass)
+		return &discovery.StoredSecrets{Label: b.SecretsDir(), Read: func() (map[string]string, error) { return readPass(b) }}
+	}
 	if c.Backend != "keyring" {
 		return nil
 	}
@@ -80,6 +84,9 @@ func storedSecrets(p discovery.Paths, homedir string) *discovery.StoredSecrets {
 }
 
 func storeWhere(st store.Store) string {
+	if p, ok := st.(*store.Pass); ok {
+		return passWhere(p)
+	}
 	if f, ok := st.(*store.File); ok {
 		p, _ := discovery.DefaultPaths("")
 		return "the file store (" + tildePath(f.Path(), p.Home) + ")"
@@ -123,6 +130,7 @@ type jsonSecret struct {
 	Origin   string `json:"origin,omitempty"`
 	Agent    string `json:"agent,omitempty"`
 	Label    string `json:"label,omitempty"`
+	Scope    string `json:"scope,omitempty"`
 }
 
 func toJSON(s store.Secret) jsonSecret {
@@ -137,44 +145,74 @@ func toJSON(s store.Secret) jsonSecret {
 }
 
 // writeSecretsJSON lists secrets' metadata as JSON, never their values.
-func writeSecretsJSON(w io.Writer, list []store.Secret) error {
+func writeSecretsJSON(w io.Writer, list []store.Secret) error { return writeScopedJSON(w, list, nil) }
+
+// writeScopedJSON is writeSecretsJSON with each secret's scope.
+func writeScopedJSON(w io.Writer, list []store.Secret, scopes []string) error {
 	out := make([]jsonSecret, 0, len(list))
-	for _, s := range list {
-		out = append(out, toJSON(s))
+	for i, s := range list {
+		j := toJSON(s)
+		if scopes != nil {
+			j.Scope = scopes[i]
+		}
+		out = append(out, j)
 	}
 	return writeJSON(w, out)
 }
 
 func newSecretListCmd() *cobra.Command {
-	var output string
+	var (
+		output string
+		scope  scopeFlag
+	)
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List stored secrets: NAME, TYPE, PROVIDER, UPDATED (never values)",
+		Short: "List stored secrets: NAME, TYPE, PROVIDER, UPDATED, SCOPE (never values)",
 		Args:  wrapArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			st, err := openStore()
+			stores, err := listScopes(&scope)
 			if err != nil {
 				return err
 			}
-			list, err := st.List()
-			if err != nil {
-				return err
+			var list []store.Secret
+			var scopes []string
+			for _, st := range stores {
+				l, err := st.List()
+				if err != nil {
+					return err
+				}
+				warnListProblem(cmd.ErrOrStderr(), st)
+				for _, s := range l {
+					list = append(list, s)
+					scopes = append(scopes, scopeOf(st))
+				}
 			}
 			if output == "json" {
-				return writeSecretsJSON(cmd.OutOrStdout(), list)
+				return writeScopedJSON(cmd.OutOrStdout(), list, scopes)
 			}
+			// SCOPE shows once there is more than your own store to list.
+			scoped := len(stores) > 1 || scopeOf(stores[0]) != "user"
 			tw := newTable(cmd.OutOrStdout())
-			fmt.Fprintln(tw, "NAME\tTYPE\tPROVIDER\tUPDATED")
-			for _, s := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, s.Type, dash(s.Provider), timeText(s.Updated))
+			if scoped {
+				fmt.Fprintln(tw, "NAME\tTYPE\tPROVIDER\tUPDATED\tSCOPE")
+			} else {
+				fmt.Fprintln(tw, "NAME\tTYPE\tPROVIDER\tUPDATED")
+			}
+			for i, s := range list {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s", s.Name, dash(string(s.Type)), dash(s.Provider), timeText(s.Updated))
+				if scoped {
+					fmt.Fprintf(tw, "\t%s", scopes[i])
+				}
+				fmt.Fprintln(tw)
 			}
 			return tw.Flush()
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	scope.register(cmd, "")
 	return cmd
 }
 
@@ -187,7 +225,8 @@ func notFound(st store.Store, names []string) error {
 }
 
 func newSecretGetCmd() *cobra.Command {
-	return &cobra.Command{
+	var scope scopeFlag
+	cmd := &cobra.Command{
 		Use:   "get NAME",
 		Short: "Print a stored secret's value",
 		Args:  wrapArgs(cobra.ExactArgs(1)),
@@ -195,7 +234,7 @@ func newSecretGetCmd() *cobra.Command {
 			if err := store.ValidateName(args[0]); err != nil {
 				return usageError{err}
 			}
-			st, err := openStore()
+			st, err := scope.open(isTerminal(cmd.InOrStdin()))
 			if err != nil {
 				return err
 			}
@@ -217,6 +256,8 @@ func newSecretGetCmd() *cobra.Command {
 			return err
 		},
 	}
+	scope.register(cmd, "user")
+	return cmd
 }
 
 // confirm asks a yes/no question on the terminal. Without a terminal it refuses with a
@@ -240,6 +281,7 @@ func confirm(cmd *cobra.Command, what, question string) error {
 
 func newSecretDeleteCmd() *cobra.Command {
 	var yes bool
+	var scope scopeFlag
 	cmd := &cobra.Command{
 		Use:   "delete NAME…",
 		Short: "Delete stored secrets (asks first; --yes skips)",
@@ -253,7 +295,7 @@ func newSecretDeleteCmd() *cobra.Command {
 			if !yes && !isTerminal(cmd.InOrStdin()) {
 				return confirm(cmd, "secret delete", "")
 			}
-			st, err := openStore()
+			st, err := scope.open(isTerminal(cmd.InOrStdin()))
 			if err != nil {
 				return err
 			}
@@ -292,6 +334,7 @@ func newSecretDeleteCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "delete without asking")
+	scope.register(cmd, "user")
 	return cmd
 }
 

@@ -21,6 +21,7 @@ func newSecretPushCmd() *cobra.Command {
 		typ      string
 		provider string
 	)
+	var scope scopeFlag
 	cmd := &cobra.Command{
 		Use:   "push [NAME=VALUE…] [--from-env=A,B] [--from-file=.env] [--stdin NAME]",
 		Short: "Store secrets (shows them masked and asks first; --yes skips)",
@@ -97,6 +98,9 @@ skips the question. Without a terminal and without --yes it refuses (exit status
 				}
 				stdinP = append(stdinP, store.Pair{Name: stdin, Value: v, Origin: "stdin"})
 			}
+			if _, _, err := scope.parse(); err != nil {
+				return err
+			}
 			pairs := store.Merge(fileP, argP, envP, stdinP)
 			secrets := make([]store.Secret, 0, len(pairs))
 			rows := make([][3]string, 0, len(pairs))
@@ -105,7 +109,7 @@ skips the question. Without a terminal and without --yes it refuses (exit status
 				secrets = append(secrets, s)
 				rows = append(rows, [3]string{p.Name, discovery.Mask(p.Value), p.Origin})
 			}
-			st, err := openStore()
+			st, err := scope.open(tty)
 			if err != nil {
 				return err
 			}
@@ -129,6 +133,7 @@ skips the question. Without a terminal and without --yes it refuses (exit status
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "store without asking")
 	cmd.Flags().StringVar(&typ, "type", "", "type of the secrets: api_key, oauth or generic (default: api_key for NAME_API_KEY names, else generic)")
 	cmd.Flags().StringVar(&provider, "provider", "", "provider of the secrets (default: from NAME_API_KEY names)")
+	scope.register(cmd, "user")
 	return cmd
 }
 
@@ -169,6 +174,7 @@ func newSecretExtractCmd() *cobra.Command {
 		only []string
 		yes  bool
 	)
+	var scope scopeFlag
 	cmd := &cobra.Command{
 		Use:   "extract [--push] [--only=A,B]",
 		Short: "Show what discovery finds, masked; --push stores it",
@@ -177,6 +183,10 @@ store each under its provider's variable name (ANTHROPIC_API_KEY, OPENAI_API_KEY
 GROQ_API_KEY, …). --only keeps the named providers or variables.`,
 		Args: wrapArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			team, _, err := scope.parse()
+			if err != nil {
+				return err
+			}
 			if push && !yes && !isTerminal(cmd.InOrStdin()) {
 				return usagef("secret extract --push: standard input is not a terminal, so amika cannot ask for confirmation; pass --yes")
 			}
@@ -204,7 +214,7 @@ GROQ_API_KEY, …). --only keeps the named providers or variables.`,
 				}
 				name := discovery.EnvNames(c.Provider)[0]
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\n", name, c.Provider, c.Kind, discovery.Mask(c.Value), c.Source, tildePath(c.File, home.Home))
-				if c.Source == "amika_keychain" {
+				if c.Source == "amika_keychain" && !team || c.Source == "amika_team" && team {
 					continue // already stored
 				}
 				if store.ValidateName(name) != nil || store.ValidateValue(name, c.Value) != nil {
@@ -220,7 +230,7 @@ GROQ_API_KEY, …). --only keeps the named providers or variables.`,
 				fmt.Fprintln(cmd.ErrOrStderr(), "amika: nothing new to store")
 				return nil
 			}
-			st, err := openStore()
+			st, err := scope.open(isTerminal(cmd.InOrStdin()))
 			if err != nil {
 				return err
 			}
@@ -241,5 +251,6 @@ GROQ_API_KEY, …). --only keeps the named providers or variables.`,
 	cmd.Flags().BoolVar(&push, "push", false, "store what is found")
 	cmd.Flags().StringSliceVar(&only, "only", nil, "keep only these providers or variables (comma-separated)")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "with --push: store without asking")
+	scope.register(cmd, "user")
 	return cmd
 }
