@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,8 +46,9 @@ func (s *Store) gitEnv() []string {
 }
 
 type gitError struct {
-	args []string
-	line string // git's last message line
+	args   []string
+	line   string // git's reason, one line
+	stderr string // all git said, for telling failures apart (never shown: it is long)
 }
 
 func (e *gitError) Error() string {
@@ -74,22 +76,28 @@ func (s *Store) git(ctx context.Context, args ...string) (string, error) {
 		if !errors.As(err, &ee) {
 			return "", fmt.Errorf("cannot run git: %v", unwrapExec(err))
 		}
-		return stdout.String(), &gitError{args: args, line: lastLine(stderr.String())}
+		return stdout.String(), &gitError{args: args, line: lastLine(stderr.String()), stderr: stderr.String()}
 	}
 	return stdout.String(), nil
 }
 
-// lastLine is the last meaningful line git printed (hints left out).
+// lastLine is git's reason: its first "fatal:" or "error:" line, else its last line (hints
+// left out).
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
-	for i := len(lines) - 1; i >= 0; i-- {
-		l := strings.TrimSpace(lines[i])
-		if l == "" || strings.HasPrefix(l, "hint:") {
-			continue
+	for _, l := range lines {
+		l = strings.TrimSpace(l)
+		if r, ok := strings.CutPrefix(l, "fatal: "); ok {
+			return r
 		}
-		l = strings.TrimPrefix(l, "fatal: ")
-		l = strings.TrimPrefix(l, "error: ")
-		return l
+		if r, ok := strings.CutPrefix(l, "error: "); ok {
+			return r
+		}
+	}
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" && !strings.HasPrefix(l, "hint:") {
+			return l
+		}
 	}
 	return ""
 }
@@ -191,7 +199,7 @@ type SyncResult struct {
 // SyncError is a write that was made and committed, and then could not be synced.
 type SyncError struct{ Err error }
 
-func (e *SyncError) Error() string { return "committed, not synced: " + e.Err.Error() }
+func (e *SyncError) Error() string { return "committed here, not pushed: " + e.Err.Error() }
 func (e *SyncError) Unwrap() error { return e.Err }
 
 // Sync brings the store level with its remote: fetch, rebase local commits on the remote
@@ -208,7 +216,7 @@ func (s *Store) Sync(ctx context.Context) (SyncResult, error) {
 
 // pushAttempts bounds how often a push rejected because the remote moved meanwhile (another
 // member pushed) is retried after a new rebase.
-const pushAttempts = 5
+const pushAttempts = 8
 
 func (s *Store) sync(ctx context.Context) (SyncResult, error) {
 	var res SyncResult
@@ -266,11 +274,18 @@ func (s *Store) sync(ctx context.Context) (SyncResult, error) {
 			break
 		}
 		var ge *gitError
-		rejected := errors.As(err, &ge) && (strings.Contains(ge.line, "rejected") || strings.Contains(ge.line, "failed to push") || strings.Contains(ge.line, "fetch first") || strings.Contains(ge.line, "non-fast-forward"))
+		// Rejected because the remote moved (another member pushed first, or is pushing
+		// right now and holds the branch's lock): rebase again.
+		rejected := errors.As(err, &ge) && (strings.Contains(ge.stderr, "[rejected]") &&
+			(strings.Contains(ge.stderr, "(fetch first)") || strings.Contains(ge.stderr, "(non-fast-forward)")) ||
+			strings.Contains(ge.stderr, "[remote rejected]") && (strings.Contains(ge.stderr, "cannot lock ref") ||
+				strings.Contains(ge.stderr, "failed to update ref") || strings.Contains(ge.stderr, "incorrect old value")))
 		if !rejected || attempt == pushAttempts {
 			return res, fmt.Errorf("%s: %w", s.cfg.Dir, err)
 		}
 		tracking = "refs/remotes/" + remote + "/" + merge
+		// Let the other writer finish before trying again.
+		time.Sleep(time.Duration(attempt)*25*time.Millisecond + time.Duration(rand.IntN(50))*time.Millisecond)
 	}
 	if cfg, _ := s.git(ctx, "config", "branch."+branch+".remote"); strings.TrimSpace(cfg) == "" && tracking != "" {
 		s.git(ctx, "branch", "-q", "--set-upstream-to="+remote+"/"+merge)
