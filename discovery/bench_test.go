@@ -22,14 +22,14 @@ func fixtureHome(tb testing.TB, files map[string]string) Paths {
 	return p
 }
 
-// BenchmarkDiscover resolves a home holding all eight sources.
+// BenchmarkDiscover resolves a home holding a file of every source.
 func BenchmarkDiscover(b *testing.B) {
 	p := fixtureHome(b, fixture.AllSources())
 	now := time.Now()
 	b.ReportAllocs()
 	for b.Loop() {
 		res := Discover(Options{Paths: p, Now: now})
-		if len(res.Credentials) != 6 {
+		if len(res.Credentials) != 8 {
 			b.Fatalf("got %d credentials", len(res.Credentials))
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"runtime/debug"
 	"sort"
 	"strconv"
@@ -33,6 +34,26 @@ type Credential struct {
 	File     string
 	Kind     Kind
 	Expires  time.Time // zero: no expiry
+	// LeftToAgent marks an OAuth token read from an agent's own login (Claude Code's
+	// .credentials.json or Keychain item, Codex's ChatGPT tokens, OpenCode's and Gemini
+	// CLI's OAuth logins, Amp's session): the agent reads and refreshes it itself, and a
+	// copy frozen into an environment would expire and then override the fresh one. The
+	// paths that start agents here (ModeHandout) do not hand it out; it still resolves
+	// its provider.
+	LeftToAgent bool
+}
+
+// Agent names the program whose own login c is ("" for none).
+func (c Credential) Agent() string {
+	if !c.LeftToAgent {
+		return ""
+	}
+	for _, s := range Sources {
+		if s.ID == c.Source {
+			return s.Agent
+		}
+	}
+	return ""
 }
 
 // Warning is a source file that could not be used, or an entry in it that was skipped.
@@ -69,7 +90,7 @@ const (
 	StateNotRead   State = "not read"
 )
 
-// FileReport tells what one source file yielded and why.
+// FileReport tells what one source file (or keyring item, or variable) yielded and why.
 type FileReport struct {
 	Source   string
 	Priority int
@@ -78,9 +99,25 @@ type FileReport struct {
 	Reason   string       // for malformed and not-read files
 	Found    []Credential // credentials the file yielded, won or not
 	Expired  []Credential // OAuth tokens it holds that have expired (not used)
+	// Listed are things the file holds that are shown, never handed out.
+	Listed []Listed
 	// ShadowedBy says, for each of Found, what won its provider instead: a source id, or
 	// "an earlier entry" of the same file; "" for a credential that won. Nil when all won.
 	ShadowedBy []string
+	// Present is set when the file exists, also when --no-oauth left it unread.
+	Present bool
+	// AgentLogin marks where an agent keeps its own login (Claude Code's .credentials.json
+	// or Keychain item, …): what it holds is left to that agent.
+	AgentLogin bool
+}
+
+// Listed is an entry a source holds that is not a provider's credential: shown by
+// `auth sources`, never handed out.
+type Listed struct {
+	Name  string // the entry's name in its file
+	Kind  string // e.g. "wellknown"
+	Value string // shown masked only
+	Note  string // what it is and why it is not handed out
 }
 
 // Options are the inputs of one discovery run.
@@ -91,6 +128,19 @@ type Options struct {
 	// Stored, when set, is the OS keyring side of the amika_keychain source: secrets held
 	// outside keychain.json. They rank after keychain.json at the same priority.
 	Stored *StoredSecrets
+	// Keyring, when set, reads the agents' items in the OS keyring (Codex's keyring store,
+	// Gemini CLI's API key, Claude Code's Keychain item on macOS). Nil: those rows are
+	// left out.
+	Keyring *Keyring
+	// Getenv reads variables agents take credentials from (OPENCODE_AUTH_CONTENT). Nil:
+	// none.
+	Getenv func(string) string
+	// Identity gives the host and user names Gemini CLI derives its file key from. Nil:
+	// that file is not decrypted.
+	Identity func() (host, user string, err error)
+	// ReferenceOnly reads only what the reference tool reads (its eight sources, their
+	// files, its expiry rules), for `auth extract --reference-names`.
+	ReferenceOnly bool
 	// Extra are stores read as sources of their own (team password stores), each placed
 	// among the sources by its priority, after those of equal priority.
 	Extra []StoredSource
@@ -111,6 +161,25 @@ type StoredSecrets struct {
 	Read func() (map[string]string, error)
 }
 
+// Keyring reads items of the OS keyring that agents write.
+type Keyring struct {
+	// Label prefixes an item's row in `auth sources`: "keyring" or "keychain".
+	Label string
+	// Read returns an item's secret, found=false when there is no such item. It must
+	// return promptly: an item it cannot read without asking the user (locked) is an
+	// error, not a wait. Nil: the keyring is not read, for the reason in Unavailable.
+	Read        func(KeyringItem) (value string, found bool, err error)
+	Unavailable string
+}
+
+// KeyringItem names one item: its service and account. On the Secret Service these are
+// the attributes "service" and, by default, "username" (go-keyring's and Rust's keyring
+// crate's); keytar writes the account as "account" instead (AccountAttribute).
+type KeyringItem struct {
+	Service, Account string
+	AccountAttribute string
+}
+
 // Result is one discovery run: the winning credential per provider, sorted by provider,
 // every file looked at, and the warnings to show.
 type Result struct {
@@ -119,16 +188,17 @@ type Result struct {
 	Warnings    []Warning
 }
 
-// maxFileSize bounds what discovery reads from one file. Claude Code's state file runs to
-// megabytes; anything far beyond that is not an agent's credential file.
-const maxFileSize = 256 << 20
+// maxFileSize bounds what discovery reads from one file, so that a run stays within 64 MiB
+// of memory whatever it finds. Claude Code's state file runs to megabytes for a heavy user;
+// a file far beyond that is not an agent's credential file.
+const maxFileSize = 40 << 20
 
 // Discover reads every source and resolves one credential per provider.
 func Discover(opt Options) Result {
 	var res Result
 	won := map[string]winner{}
 	var reader safefile.Reader
-	record := func(rep FileReport, c *parseContext) {
+	record := func(rep *FileReport, c *parseContext) {
 		for _, p := range c.problems {
 			res.Warnings = append(res.Warnings, Warning{rep.Source, rep.Path, p})
 		}
@@ -146,43 +216,61 @@ func Discover(opt Options) Result {
 				won[cred.Provider] = winner{cred, len(res.Files), len(rep.Found) - 1}
 			}
 		}
-		res.Files = append(res.Files, rep)
+		rep.Listed = c.listed
 	}
 	extra := opt.Extra
+	if opt.ReferenceOnly {
+		extra = nil
+	}
 	readExtra := func(above int) {
 		for len(extra) > 0 && extra[0].Priority > above {
 			x := extra[0]
 			extra = extra[1:]
 			rep := FileReport{Source: x.ID, Priority: x.Priority, Path: x.Label}
 			c := parseContext{now: opt.Now, noOAuth: opt.NoOAuth}
-			rep.State, rep.Reason = readStored(&StoredSecrets{Label: x.Label, Read: x.Read}, &c)
-			record(rep, &c)
+			rep.State, rep.Reason = readOther(func(c *parseContext) ([]byte, error) {
+				return nil, readStored(&StoredSecrets{Label: x.Label, Read: x.Read}, c)
+			}, nil, &c)
+			rep.Present = rep.State != StateMissing
+			record(&rep, &c)
+			res.Files = append(res.Files, rep)
 		}
 	}
 	for _, src := range Sources {
 		readExtra(src.Priority)
-		files := src.Files(opt.Paths)
-		if src.ID == "amika_keychain" && opt.Stored != nil {
-			files = append(files, opt.Stored.Label)
+		if opt.ReferenceOnly && !src.Reference {
+			continue
 		}
-		yielded := false
-		for _, path := range files {
-			rep := FileReport{Source: src.ID, Priority: src.Priority, Path: path}
+		yielded, preferred := false, ""
+		for _, loc := range src.locations(opt.Paths, &opt) {
+			rep := FileReport{Source: src.ID, Priority: src.Priority, Path: loc.path, AgentLogin: src.Agent != "" && !loc.notOwnLogin}
 			switch {
+			case loc.unavailable != "":
+				rep.State, rep.Reason = StateNotRead, loc.unavailable
 			case yielded:
 				rep.State, rep.Reason = StateNotRead, "an earlier file of "+src.ID+" yielded a credential"
+			case preferred != "":
+				rep.State, rep.Reason = StateNotRead, preferred
 			case src.OAuth && opt.NoOAuth:
 				rep.State = StateNoOAuth
+				rep.Present = loc.read == nil && exists(loc.path)
 			default:
-				c := parseContext{now: opt.Now, noOAuth: opt.NoOAuth}
-				if opt.Stored != nil && path == opt.Stored.Label {
-					rep.State, rep.Reason = readStored(opt.Stored, &c)
-				} else {
-					rep.State, rep.Reason = readSource(&reader, src, path, &c)
+				c := parseContext{now: opt.Now, noOAuth: opt.NoOAuth, ownLogin: src.Agent != "" && !loc.notOwnLogin, reference: opt.ReferenceOnly, identity: opt.Identity}
+				parse := src.parse
+				if loc.parse != nil {
+					parse = loc.parse
 				}
-				record(rep, &c)
+				if loc.read != nil {
+					rep.State, rep.Reason = readOther(loc.read, parse, &c)
+				} else {
+					rep.State, rep.Reason = readSource(&reader, parse, loc.path, &c)
+				}
+				rep.Present = rep.State != StateMissing
+				record(&rep, &c)
 				yielded = len(c.found) > 0
-				continue
+				if loc.preferred != "" && rep.State != StateMissing && (rep.State != StateMalformed || loc.evenMalformed) {
+					preferred = loc.preferred
+				}
 			}
 			res.Files = append(res.Files, rep)
 		}
@@ -196,8 +284,13 @@ func Discover(opt Options) Result {
 	return res
 }
 
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
 // readSource reads and parses one file and says what state it is in.
-func readSource(r *safefile.Reader, src Source, path string, c *parseContext) (state State, reason string) {
+func readSource(r *safefile.Reader, parse func([]byte, *parseContext) error, path string, c *parseContext) (state State, reason string) {
 	data, release, err := r.Read(path, maxFileSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return StateMissing, ""
@@ -220,18 +313,39 @@ func readSource(r *safefile.Reader, src Source, path string, c *parseContext) (s
 			}
 		}()
 	}
-	if err := src.parse(data, c); err != nil {
+	if err := parse(data, c); err != nil {
 		// A file that cannot be used yields nothing, not whatever came before the fault.
 		c.reset()
-		return StateMalformed, err.Error()
+		return StateMalformed, describeParseError(data, err)
 	}
 	return c.state(), ""
 }
 
-func readStored(s *StoredSecrets, c *parseContext) (State, string) {
+// readOther reads a location that is not a file (a keyring item, a variable, amika's
+// keyring store) through its reader and parses what it returns.
+func readOther(read func(*parseContext) ([]byte, error), parse func([]byte, *parseContext) error, c *parseContext) (State, string) {
+	data, err := read(c)
+	if errors.Is(err, fs.ErrNotExist) {
+		return StateMissing, ""
+	}
+	if err != nil {
+		c.reset()
+		return StateMalformed, err.Error()
+	}
+	if data == nil { // the reader added what it found itself
+		return c.state(), ""
+	}
+	if err := parse(data, c); err != nil {
+		c.reset()
+		return StateMalformed, describeParseError(data, err)
+	}
+	return c.state(), ""
+}
+
+func readStored(s *StoredSecrets, c *parseContext) error {
 	secrets, err := s.Read()
 	if err != nil {
-		return StateMalformed, err.Error()
+		return err
 	}
 	names := make([]string, 0, len(secrets))
 	for name := range secrets {
@@ -239,11 +353,13 @@ func readStored(s *StoredSecrets, c *parseContext) (State, string) {
 	}
 	sort.Strings(names)
 	c.addVariables(names, func(i int) (string, bool) { return secrets[names[i]], true }, KindAPIKey)
-	return c.state(), ""
+	return nil
 }
 
 // reset drops everything a file yielded: a file that cannot be used yields nothing.
-func (c *parseContext) reset() { *c = parseContext{now: c.now, noOAuth: c.noOAuth} }
+func (c *parseContext) reset() {
+	*c = parseContext{now: c.now, noOAuth: c.noOAuth, ownLogin: c.ownLogin, reference: c.reference, identity: c.identity}
+}
 
 func (c *parseContext) state() State {
 	switch {
@@ -289,92 +405,6 @@ func markShadowed(files []FileReport, won map[string]winner) {
 			f.State = StateShadowed
 		}
 	}
-}
-
-// Canonical normalizes a provider name: trimmed, lower-cased, `_`, space, `.` and `/` as
-// `-`, runs of `-` folded, no leading or trailing `-`; claude → anthropic, codex → openai.
-func Canonical(provider string) string {
-	var b strings.Builder
-	b.Grow(len(provider))
-	dash := false
-	for _, r := range strings.ToLower(strings.TrimSpace(provider)) {
-		switch r {
-		case '-', '_', ' ', '.', '/':
-			dash = true
-			continue
-		}
-		if dash && b.Len() > 0 {
-			b.WriteByte('-')
-		}
-		dash = false
-		b.WriteRune(r)
-	}
-	switch p := b.String(); p {
-	case "claude":
-		return "anthropic"
-	case "codex":
-		return "openai"
-	default:
-		return p
-	}
-}
-
-// EnvNames gives the variables a provider's credential is exported under.
-func EnvNames(provider string) []string {
-	switch provider {
-	case "anthropic":
-		return []string{"ANTHROPIC_API_KEY", "CLAUDE_API_KEY"}
-	case "openai":
-		return []string{"OPENAI_API_KEY", "CODEX_API_KEY"}
-	}
-	return []string{strings.ToUpper(strings.ReplaceAll(provider, "-", "_")) + "_API_KEY"}
-}
-
-// Assignment is one environment variable to set to a credential's value.
-type Assignment struct {
-	Name string
-	Credential
-}
-
-// Assignments turns credentials into variables sorted by name. Names that are not valid
-// variable names and values holding NUL are left out with a warning.
-func Assignments(creds []Credential) ([]Assignment, []Warning) {
-	var out []Assignment
-	var warns []Warning
-	for _, c := range creds {
-		if c.Provider == "" {
-			warns = append(warns, Warning{c.Source, c.File, "empty provider name: skipped"})
-			continue
-		}
-		if strings.IndexByte(c.Value, 0) >= 0 {
-			warns = append(warns, Warning{c.Source, c.File, fmt.Sprintf("provider %q: value holds a NUL byte and cannot be exported: skipped", c.Provider)})
-			continue
-		}
-		for _, name := range EnvNames(c.Provider) {
-			if !ValidName(name) {
-				warns = append(warns, Warning{c.Source, c.File, fmt.Sprintf("provider %q gives %q, not a valid variable name: skipped", c.Provider, name)})
-				continue
-			}
-			out = append(out, Assignment{Name: name, Credential: c})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, warns
-}
-
-// ValidName reports whether name matches ^[A-Za-z_][A-Za-z0-9_]*$.
-func ValidName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || i > 0 && c >= '0' && c <= '9' {
-			continue
-		}
-		return false
-	}
-	return true
 }
 
 // SourcePaths lists every file discovery may read, in source order: what a shell hook or

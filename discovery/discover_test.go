@@ -16,7 +16,8 @@ func TestCanonical(t *testing.T) {
 		"anthropic": "anthropic", "Claude": "anthropic", " CLAUDE ": "anthropic", "claude_": "anthropic",
 		"codex": "openai", "OpenAI": "openai", "-codex-": "openai",
 		"open_router": "open-router", "github copilot": "github-copilot", "google.vertex/ai": "google-vertex-ai",
-		"a--b__c  d..e//f": "a-b-c-d-e-f", "--x--": "x", "-_ ./": "", "": "", "ÜBER": "über",
+		"a--b__c  d..e//f": "a-b-c-d-e-f", "--x--": "x", "-_ ./": "", "": "", "ÜBER": "Über",
+		"anthropıc": "anthropıc", "\u212Aimi": "\u212Aimi", "\u00a0claude\u00a0": "\u00a0claude\u00a0",
 		"claude-code": "claude-code", "openai-compatible": "openai-compatible", "a\tb": "a\tb",
 	} {
 		if got := Canonical(in); got != want {
@@ -31,7 +32,7 @@ func TestProviderForVariable(t *testing.T) {
 		"CODEX_API_KEY": "openai", "OPENROUTER_API_KEY": "openrouter", "GITHUB_COPILOT_API_KEY": "github-copilot",
 		"my-llm_API_KEY": "my-llm", "X1_API_KEY": "x1",
 		"API_KEY": "", "_API_KEY": "", "FOO": "", "FOO_KEY": "", "FOO.BAR_API_KEY": "", "FOO BAR_API_KEY": "",
-		"FOO_API_KEY_2": "",
+		"FOO_API_KEY_2": "", "anthropıc_api_key": "", "open\u0131ai_API_KEY": "", "\u212A_API_KEY": "",
 	} {
 		got, ok := ProviderForVariable(in)
 		if ok != (want != "") || got != want {
@@ -41,12 +42,18 @@ func TestProviderForVariable(t *testing.T) {
 }
 
 func TestEnvNamesAndValidName(t *testing.T) {
-	for p, want := range map[string]string{
-		"anthropic": "ANTHROPIC_API_KEY CLAUDE_API_KEY", "openai": "OPENAI_API_KEY CODEX_API_KEY",
-		"openrouter": "OPENROUTER_API_KEY", "github-copilot": "GITHUB_COPILOT_API_KEY",
+	for _, c := range []struct {
+		provider string
+		kind     Kind
+		want     string
+	}{
+		{"anthropic", KindAPIKey, "ANTHROPIC_API_KEY CLAUDE_API_KEY"}, {"anthropic", KindOAuth, "CLAUDE_CODE_OAUTH_TOKEN"},
+		{"openai", KindAPIKey, "OPENAI_API_KEY CODEX_API_KEY"}, {"openai", KindOAuth, ""},
+		{"openrouter", KindAPIKey, "OPENROUTER_API_KEY"}, {"github-copilot", KindAPIKey, "GITHUB_COPILOT_API_KEY"},
+		{"github-copilot", KindOAuth, ""}, {"gemini", KindAPIKey, "GEMINI_API_KEY"}, {"amp", KindOAuth, ""},
 	} {
-		if got := strings.Join(EnvNames(p), " "); got != want {
-			t.Errorf("EnvNames(%q) = %q, want %q", p, got, want)
+		if got := strings.Join(EnvNames(c.provider, c.kind), " "); got != c.want {
+			t.Errorf("EnvNames(%q, %s) = %q, want %q", c.provider, c.kind, got, c.want)
 		}
 	}
 	for name, want := range map[string]bool{"A": true, "_": true, "a_1": true, "1A": false, "": false, "A-B": false, "Ü": false, "A B": false} {
@@ -58,8 +65,9 @@ func TestEnvNamesAndValidName(t *testing.T) {
 
 func TestMask(t *testing.T) {
 	for in, want := range map[string]string{
-		"": "", "abc": "***", "abcdefghijklmno": "***************", "abcdefghijklmnop": "abcd****mnop",
-		"sk-ant-api03-0123456789abcdef": "sk-a****cdef", "日本語日本語日本語日本語日本語日本": "日本語日****本語日本",
+		"": "********", "abc": "********", "abcdefghijk": "********", "abcdefghijkl": "****ijkl",
+		"abcdefghijklmnop": "****mnop", "sk-ant-api03-0123456789abcdef": "****cdef",
+		"日本語日本語日本語日本語日本語日本": "****本語日本", "0123456789\x1b[2J": "****?[2J",
 	} {
 		if got := Mask(in); got != want {
 			t.Errorf("Mask(%q) = %q, want %q", in, got, want)
@@ -75,14 +83,16 @@ func TestResolvePaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Paths{Home: "/home/u", CacheDir: "/home/u/.cache", DataDir: "/home/u/.local/share", StateDir: "/home/u/.local/state",
-		ClaudeDir: "/home/u/.claude", ClaudeState: "/home/u", CodexHome: "/home/u/.codex"}
+		ClaudeDir: "/home/u/.claude", ClaudeState: "/home/u", ClaudeSecureDir: "/home/u/.claude", CodexHome: "/home/u/.codex",
+		GeminiDir: "/home/u/.gemini"}
 	if p != want {
 		t.Errorf("defaults: %+v", p)
 	}
 	env = map[string]string{"HOME": "/home/u", "XDG_CACHE_HOME": "/c", "XDG_DATA_HOME": "rel/d", "XDG_STATE_HOME": "/s",
-		"CLAUDE_CONFIG_DIR": "/cc", "CODEX_HOME": "/cx"}
+		"CLAUDE_CONFIG_DIR": "/cc", "CODEX_HOME": "/cx", "CLAUDE_SECURESTORAGE_CONFIG_DIR": "/sec", "GEMINI_CLI_HOME": "/g"}
 	p, _ = ResolvePaths("/h", getenv)
-	want = Paths{Home: "/h", CacheDir: "/c", DataDir: "/h/.local/share", StateDir: "/s", ClaudeDir: "/cc", ClaudeState: "/cc", CodexHome: "/cx"}
+	want = Paths{Home: "/h", CacheDir: "/c", DataDir: "/h/.local/share", StateDir: "/s", ClaudeDir: "/cc", ClaudeState: "/cc",
+		ClaudeSecureDir: "/sec", CodexHome: "/cx", GeminiDir: "/g/.gemini"}
 	if p != want {
 		t.Errorf("overrides: %+v", p)
 	}
@@ -135,7 +145,8 @@ func TestAllSourcesFixture(t *testing.T) {
 		got[c.Provider] = c.Source
 	}
 	want := map[string]string{"anthropic": "claude_api", "openai": "codex", "groq": "amika_env_cache",
-		"mistral": "amika_keychain", "github-copilot": "amika_oauth", "openrouter": "opencode"}
+		"mistral": "amika_keychain", "github-copilot": "amika_oauth", "openrouter": "opencode",
+		"gemini": "gemini", "amp": "amp_secrets"}
 	if len(got) != len(want) || len(res.Warnings) != 0 {
 		t.Fatalf("got %v, warnings %v", got, res.Warnings)
 	}
@@ -145,7 +156,7 @@ func TestAllSourcesFixture(t *testing.T) {
 		}
 	}
 	for _, f := range res.Files {
-		if f.State == StateMalformed || f.State == StateMissing && f.Source != "claude_api" && f.Source != "claude_oauth" {
+		if f.State == StateMalformed || f.State == StateMissing && f.Source != "claude_api" && f.Source != "claude_oauth" && f.Source != "gemini" {
 			t.Errorf("%s %s: %s", f.Source, f.Path, f.State)
 		}
 	}
@@ -168,7 +179,7 @@ func TestMappedFileTruncatedWhileRead(t *testing.T) {
 		return parseClaudeAPI(data, c)
 	}}
 	c := parseContext{}
-	state, reason := readSource(&safefile.Reader{}, src, path, &c)
+	state, reason := readSource(&safefile.Reader{}, src.parse, path, &c)
 	if state != StateMalformed || reason != "the file changed while it was being read" || len(c.found) != 0 {
 		t.Fatalf("state %q, reason %q, found %v", state, reason, c.found)
 	}

@@ -1,17 +1,24 @@
 package discovery
 
 import (
-	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
-// Mask hides a secret for display: the first and last four characters of a value of 16 or
-// more characters, stars for anything shorter.
+// Mask hides a secret for display. A value of 12 or more characters shows its last four
+// after four stars ("****wxyz"), enough to tell two keys apart; anything shorter shows as
+// eight stars. The length of a value is never shown, and no value gives away more than
+// four characters; characters that do not print show as "?".
 func Mask(value string) string {
 	n := utf8.RuneCountInString(value)
-	if n < 16 {
-		return strings.Repeat("*", n)
+	if n < 12 {
+		return "********"
 	}
-	r := []rune(value)
-	return string(r[:4]) + "****" + string(r[n-4:])
+	tail := []rune(value)[n-4:]
+	for i, r := range tail {
+		if !unicode.IsPrint(r) {
+			tail[i] = '?' // a terminal would act on control characters
+		}
+	}
+	return "****" + string(tail)
 }

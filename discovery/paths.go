@@ -1,10 +1,15 @@
 package discovery
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"os/user"
 	"path/filepath"
+	"runtime"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Paths holds every directory discovery reads from. It is computed once from the home
@@ -17,12 +22,31 @@ type Paths struct {
 	ClaudeDir string // $CLAUDE_CONFIG_DIR or H/.claude
 	// ClaudeState is where Claude Code keeps .claude.json: $CLAUDE_CONFIG_DIR or H.
 	ClaudeState string
-	CodexHome   string // $CODEX_HOME or H/.codex
+	// ClaudeSecureDir is where Claude Code keeps .credentials.json:
+	// $CLAUDE_SECURESTORAGE_CONFIG_DIR when set (set and empty: H/.claude), else ClaudeDir.
+	ClaudeSecureDir string
+	// ClaudeKeychain is Claude Code's OAuth item in the macOS Keychain; zero elsewhere.
+	ClaudeKeychain KeyringItem
+	CodexHome      string // $CODEX_HOME or H/.codex
+	GeminiDir      string // ($GEMINI_CLI_HOME or H)/.gemini
 }
 
 // ResolvePaths computes Paths for homedir (empty: $HOME, then the OS user's home) with
-// getenv supplying the environment.
+// getenv supplying the environment (a variable set to "" counts as unset).
 func ResolvePaths(homedir string, getenv func(string) string) (Paths, error) {
+	return resolvePaths(homedir, func(k string) (string, bool) {
+		v := getenv(k)
+		return v, v != ""
+	}, runtime.GOOS)
+}
+
+// DefaultPaths resolves Paths from the process environment.
+func DefaultPaths(homedir string) (Paths, error) {
+	return resolvePaths(homedir, os.LookupEnv, runtime.GOOS)
+}
+
+func resolvePaths(homedir string, lookup func(string) (string, bool), goos string) (Paths, error) {
+	getenv := func(k string) string { v, _ := lookup(k); return v }
 	h := homedir
 	if h == "" {
 		h = getenv("HOME")
@@ -42,19 +66,83 @@ func ResolvePaths(homedir string, getenv func(string) string) (Paths, error) {
 		ClaudeDir:   filepath.Join(h, ".claude"),
 		ClaudeState: h,
 		CodexHome:   filepath.Join(h, ".codex"),
+		GeminiDir:   filepath.Join(h, ".gemini"),
 	}
 	if d := getenv("CLAUDE_CONFIG_DIR"); d != "" {
 		p.ClaudeDir, p.ClaudeState = d, d
 	}
+	p.ClaudeSecureDir = p.ClaudeDir
+	if d, set := lookup("CLAUDE_SECURESTORAGE_CONFIG_DIR"); set {
+		p.ClaudeSecureDir = d
+		if d == "" {
+			p.ClaudeSecureDir = filepath.Join(h, ".claude")
+		}
+	}
 	if d := getenv("CODEX_HOME"); d != "" {
 		p.CodexHome = d
+	}
+	if d := getenv("GEMINI_CLI_HOME"); d != "" {
+		p.GeminiDir = filepath.Join(d, ".gemini")
+	}
+	if goos == "darwin" {
+		p.ClaudeKeychain = ClaudeKeychainItem(lookup, h, loginName)
 	}
 	return p, nil
 }
 
-// DefaultPaths resolves Paths from the process environment.
-func DefaultPaths(homedir string) (Paths, error) {
-	return ResolvePaths(homedir, os.Getenv)
+func loginName() (string, error) {
+	u, err := user.Current()
+	if err != nil {
+		return "", err
+	}
+	return u.Username, nil
+}
+
+// ClaudeKeychainItem derives the Keychain item Claude Code keeps its OAuth login in, as
+// Claude Code does: service "Claude Code-credentials", followed by "-" and the first 8 hex
+// digits of the SHA-256 of the configuration directory (Unicode NFC) when
+// CLAUDE_SECURESTORAGE_CONFIG_DIR is set and not empty (that directory), or else when
+// CLAUDE_CONFIG_DIR is set and not empty (that one); account $USER, else the login name,
+// else, or when it holds anything but letters, digits, `.`, `_` and `-`,
+// "claude-code-user".
+func ClaudeKeychainItem(lookup func(string) (string, bool), home string, login func() (string, error)) KeyringItem {
+	const service = "Claude Code-credentials"
+	item := KeyringItem{Service: service, Account: "claude-code-user"}
+	secure, secureSet := lookup("CLAUDE_SECURESTORAGE_CONFIG_DIR")
+	config, _ := lookup("CLAUDE_CONFIG_DIR")
+	dir, hashed := config, config != ""
+	if secureSet {
+		dir, hashed = secure, secure != ""
+	}
+	if hashed {
+		if !isASCII(dir) {
+			dir = norm.NFC.String(dir)
+		}
+		sum := sha256.Sum256([]byte(dir))
+		item.Service += "-" + hex.EncodeToString(sum[:])[:8]
+	}
+	name, _ := lookup("USER")
+	if name == "" {
+		var err error
+		if name, err = login(); err != nil {
+			name = ""
+		}
+	}
+	if name != "" && accountName(name) {
+		item.Account = name
+	}
+	return item
+}
+
+// accountName reports whether s matches ^[a-zA-Z0-9._-]+$.
+func accountName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func xdg(getenv func(string) string, name, fallback string) string {

@@ -1,6 +1,7 @@
 package discovery
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -43,6 +44,28 @@ type syntaxError struct {
 
 func (e *syntaxError) Error() string {
 	return fmt.Sprintf("invalid JSON at byte %d: %s", e.offset, e.msg)
+}
+
+// describeParseError says what is wrong with a document, placing a syntax or encoding
+// error by line and column (and byte offset) without quoting the document.
+func describeParseError(data []byte, err error) string {
+	var se *syntaxError
+	var ue utf8Error
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("invalid JSON at %s: %s", position(data, se.offset), se.msg)
+	case errors.As(err, &ue):
+		return fmt.Sprintf("invalid UTF-8 at %s", position(data, int(ue)))
+	}
+	return err.Error()
+}
+
+// position is "line L, column C (byte B)" for a byte offset; columns count bytes from 1.
+func position(data []byte, offset int) string {
+	offset = min(max(offset, 0), len(data))
+	line := 1 + bytes.Count(data[:offset], []byte("\n"))
+	col := offset - bytes.LastIndexByte(data[:offset], '\n')
+	return fmt.Sprintf("line %d, column %d (byte %d)", line, col, offset)
 }
 
 // scanObject calls fn for each member of the top-level object in data, in file order, and

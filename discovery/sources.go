@@ -17,44 +17,159 @@ type Source struct {
 	Priority int
 	// OAuth marks a source that holds only OAuth tokens; --no-oauth skips it whole.
 	OAuth bool
+	// Agent is the program whose own login the source's OAuth tokens are (they are left
+	// to it, see Credential.LeftToAgent); "" for amika's own sources.
+	Agent string
+	// Reference marks the reference tool's sources (--reference-names reads only these).
+	Reference bool
+	// Files lists the files of the source, in the order they are tried.
 	Files func(Paths) []string
+	// locate lists everything the source reads, in order: its files, and keyring items
+	// or variables where the source has them. Nil: the files.
+	locate func(Paths, *Options) []location
+	parse  func(data []byte, c *parseContext) error
+}
+
+// location is one file, keyring item or variable a source reads.
+type location struct {
+	path string // the file; for anything else, the label its row shows
+	// read, when set, returns what to parse instead of a file's contents
+	// (fs.ErrNotExist: absent; nil data: the reader added its finds itself).
+	read func(*parseContext) ([]byte, error)
+	// unavailable, when set, is why the location is not read.
+	unavailable string
+	// preferred, when set, is why later locations are not read once this one was read
+	// (the agent uses it instead of them); evenMalformed: also when it is malformed.
+	preferred     string
+	evenMalformed bool
+	// notOwnLogin marks a file of an agent's source that the agent itself never reads:
+	// its OAuth tokens are not the agent's own login.
+	notOwnLogin bool
+	// parse, when set, replaces the source's parser for this location.
 	parse func(data []byte, c *parseContext) error
+}
+
+func (s Source) locations(p Paths, o *Options) []location {
+	if s.locate != nil {
+		return s.locate(p, o)
+	}
+	var out []location
+	for _, f := range s.Files(p) {
+		out = append(out, location{path: f})
+	}
+	return out
 }
 
 // Sources lists every source, highest priority first.
 var Sources = []Source{
-	{ID: "claude_api", Priority: 500, Files: func(p Paths) []string {
-		return []string{filepath.Join(p.Home, ".claude.json.api"), filepath.Join(p.ClaudeState, ".claude.json")}
-	}, parse: parseClaudeAPI},
-	{ID: "claude_oauth", Priority: 400, OAuth: true, Files: func(p Paths) []string {
-		return []string{filepath.Join(p.ClaudeDir, ".credentials.json"), filepath.Join(p.Home, ".claude-oauth-credentials.json")}
-	}, parse: parseClaudeOAuth},
-	{ID: "codex", Priority: 300, Files: func(p Paths) []string {
+	{ID: "claude_api", Priority: 500, Reference: true, Files: claudeAPIFiles, locate: locateClaudeAPI, parse: parseClaudeAPI},
+	{ID: "claude_oauth", Priority: 400, OAuth: true, Agent: "Claude Code", Reference: true, Files: func(p Paths) []string {
+		return []string{filepath.Join(p.ClaudeSecureDir, ".credentials.json"), filepath.Join(p.Home, ".claude-oauth-credentials.json")}
+	}, locate: locateClaudeOAuth, parse: parseClaudeOAuth},
+	{ID: "codex", Priority: 300, Agent: "Codex", Reference: true, Files: func(p Paths) []string {
 		return []string{filepath.Join(p.CodexHome, "auth.json")}
-	}, parse: parseCodex},
-	{ID: "amika_env_cache", Priority: 290, Files: func(p Paths) []string {
+	}, locate: locateCodex, parse: parseCodex},
+	{ID: "amika_env_cache", Priority: 290, Reference: true, Files: func(p Paths) []string {
 		return []string{filepath.Join(p.CacheDir, "amika", "env-cache.json")}
 	}, parse: flatParser(KindAPIKey)},
-	{ID: "amika_keychain", Priority: 280, Files: func(p Paths) []string {
+	{ID: "amika_keychain", Priority: 280, Reference: true, Files: func(p Paths) []string {
 		return []string{p.KeychainFile()}
-	}, parse: flatParser(KindAPIKey)},
-	{ID: "amika_oauth", Priority: 270, OAuth: true, Files: func(p Paths) []string {
+	}, locate: locateKeychain, parse: flatParser(KindAPIKey)},
+	{ID: "amika_oauth", Priority: 270, OAuth: true, Reference: true, Files: func(p Paths) []string {
 		return []string{filepath.Join(p.StateDir, "amika", "oauth.json")}
 	}, parse: flatParser(KindOAuth)},
-	{ID: "opencode", Priority: 200, Files: func(p Paths) []string {
+	{ID: "opencode", Priority: 200, Agent: "OpenCode", Reference: true, Files: func(p Paths) []string {
 		return []string{filepath.Join(p.DataDir, "opencode", "auth.json")}
-	}, parse: parseOpenCode},
-	{ID: "amp", Priority: 100, Files: func(p Paths) []string {
+	}, locate: locateOpenCode, parse: parseOpenCode},
+	{ID: "gemini", Priority: 150, Agent: "Gemini CLI", Files: func(p Paths) []string {
+		return []string{filepath.Join(p.GeminiDir, "gemini-credentials.json"), filepath.Join(p.GeminiDir, "oauth_creds.json")}
+	}, locate: locateGemini, parse: parseGemini},
+	{ID: "amp", Priority: 100, Reference: true, Files: func(p Paths) []string {
 		return []string{filepath.Join(p.Home, ".amp", "config.json")}
 	}, parse: parseAmp},
+	{ID: "amp_secrets", Priority: 100, Agent: "Amp", Files: func(p Paths) []string {
+		return []string{filepath.Join(p.DataDir, "amp", "secrets.json")}
+	}, parse: parseAmpSecrets},
+}
+
+func claudeAPIFiles(p Paths) []string {
+	return []string{filepath.Join(p.Home, ".claude.json.api"), filepath.Join(p.ClaudeDir, ".config.json"), filepath.Join(p.ClaudeState, ".claude.json")}
+}
+
+// locateClaudeAPI: Claude Code keeps its global config in .config.json instead of
+// .claude.json whenever .config.json exists, whatever it holds.
+func locateClaudeAPI(p Paths, o *Options) []location {
+	f := claudeAPIFiles(p)
+	if o.ReferenceOnly {
+		return []location{{path: f[0]}, {path: f[2]}}
+	}
+	return []location{{path: f[0]}, {path: f[1], preferred: "Claude Code reads " + f[1] + " instead when it exists", evenMalformed: true}, {path: f[2]}}
+}
+
+// locateClaudeOAuth: on macOS Claude Code keeps its login in the Keychain and falls back
+// to .credentials.json only when the Keychain has none.
+func locateClaudeOAuth(p Paths, o *Options) []location {
+	secure := filepath.Join(p.ClaudeSecureDir, ".credentials.json")
+	if o.ReferenceOnly {
+		secure = filepath.Join(p.ClaudeDir, ".credentials.json")
+	}
+	var out []location
+	if p.ClaudeKeychain.Service != "" && o.Keyring != nil && !o.ReferenceOnly {
+		loc := keyringLocation(o.Keyring, p.ClaudeKeychain)
+		loc.preferred = "Claude Code reads its Keychain item instead"
+		out = append(out, loc)
+	}
+	return append(out, location{path: secure}, location{path: filepath.Join(p.Home, ".claude-oauth-credentials.json"), notOwnLogin: true})
+}
+
+func locateCodex(p Paths, o *Options) []location {
+	out := []location{{path: filepath.Join(p.CodexHome, "auth.json")}}
+	if o.Keyring != nil && !o.ReferenceOnly {
+		out = append(out, codexKeyring(o.Keyring, p.CodexHome))
+	}
+	return out
+}
+
+func locateKeychain(p Paths, o *Options) []location {
+	out := []location{{path: p.KeychainFile()}}
+	if s := o.Stored; s != nil {
+		out = append(out, location{path: s.Label, read: func(c *parseContext) ([]byte, error) { return nil, readStored(s, c) }})
+	}
+	return out
+}
+
+// locateOpenCode: OpenCode takes its whole auth.json from $OPENCODE_AUTH_CONTENT when that
+// holds valid JSON, and reads the file only otherwise.
+func locateOpenCode(p Paths, o *Options) []location {
+	file := location{path: filepath.Join(p.DataDir, "opencode", "auth.json")}
+	if o.ReferenceOnly || o.Getenv == nil {
+		return []location{file}
+	}
+	content := o.Getenv("OPENCODE_AUTH_CONTENT")
+	if content == "" {
+		return []location{file}
+	}
+	env := location{path: "$OPENCODE_AUTH_CONTENT", preferred: "OpenCode reads $OPENCODE_AUTH_CONTENT instead", read: func(*parseContext) ([]byte, error) {
+		if len(content) > maxFileSize {
+			return nil, fmt.Errorf("longer than %d MiB", maxFileSize>>20)
+		}
+		return []byte(content), nil
+	}}
+	return []location{env, file}
 }
 
 // parseContext collects what one file yields.
 type parseContext struct {
 	now     time.Time
 	noOAuth bool
-	found   []Credential
-	expired []Credential // OAuth tokens past their expiry, left out
+	// ownLogin: OAuth tokens found are the agent's own login (LeftToAgent).
+	ownLogin bool
+	// reference: the reference tool's rules (OpenCode's expires 0 is an expiry).
+	reference bool
+	identity  func() (host, user string, err error)
+	found     []Credential
+	expired   []Credential // OAuth tokens past their expiry, left out
+	listed    []Listed
 	// skippedOAuth counts OAuth entries left out by --no-oauth.
 	skippedOAuth int
 	// problems are entry-level faults (the rest of the file still counts).
@@ -63,22 +178,28 @@ type parseContext struct {
 
 // add records one credential. The value is trimmed and an empty value is absent; an expired
 // OAuth token is counted, not kept; a value holding NUL cannot be exported by any shell, so
-// it is left out with a warning and a lower source may supply the provider instead.
+// it is left out with a warning and a lower source may supply the provider instead, and so
+// is a provider name that is not ASCII.
 func (c *parseContext) add(provider, value string, kind Kind, expires time.Time) {
 	value = strings.TrimSpace(value)
-	provider = Canonical(provider)
 	if value == "" {
 		return
 	}
+	if !isASCII(provider) {
+		c.problems = append(c.problems, fmt.Sprintf("provider %s is not ASCII: skipped", quoteName(provider)))
+		return
+	}
+	provider = Canonical(provider)
+	cred := Credential{Provider: provider, Value: value, Kind: kind, Expires: expires, LeftToAgent: kind == KindOAuth && c.ownLogin}
 	if kind == KindOAuth && !expires.IsZero() && !expires.After(c.now) {
-		c.expired = append(c.expired, Credential{Provider: provider, Value: value, Kind: kind, Expires: expires})
+		c.expired = append(c.expired, cred)
 		return
 	}
 	if strings.IndexByte(value, 0) >= 0 {
-		c.problems = append(c.problems, fmt.Sprintf("provider %q: value holds a NUL byte and cannot be exported: skipped", provider))
+		c.problems = append(c.problems, fmt.Sprintf("provider %s: value holds a NUL byte and cannot be exported: skipped", quoteName(provider)))
 		return
 	}
-	c.found = append(c.found, Credential{Provider: provider, Value: value, Kind: kind, Expires: expires})
+	c.found = append(c.found, cred)
 }
 
 // fieldError is a known field holding the wrong JSON type.
@@ -117,39 +238,71 @@ func optString(field string, raw []byte) (string, error) {
 	if raw[0] != '"' {
 		return "", fieldError(field, raw, "a string")
 	}
+	if len(raw) > maxValueLen {
+		return "", fmt.Errorf("%s is longer than %d KiB, not a credential", field, maxValueLen>>10)
+	}
 	return unquote(raw)
 }
 
-// members collects an object's members (raw values, the last of duplicate names winning,
-// as encoding/json does).
-func members(field string, raw []byte) (map[string][]byte, error) {
+// maxValueLen bounds a value discovery decodes: credentials are short, and decoding a
+// huge string would cost its size again in memory.
+const maxValueLen = 64 << 10
+
+// maxEntries bounds the members discovery visits in one object (a file's top level or an
+// entry), so a file of a million entries costs no more than its scan. Members after the
+// first maxEntries, in file order, are ignored with a warning.
+const maxEntries = 1000
+
+// fields collects the named members of an object (raw values, the last of duplicate
+// names winning, as encoding/json does); out[i] is names[i]'s value.
+func fields(field string, raw []byte, names ...string) ([][]byte, error) {
 	if raw[0] != '{' {
 		return nil, fieldError(field, raw, "an object")
 	}
-	m := map[string][]byte{}
+	out := make([][]byte, len(names))
 	err := scanObject(raw, func(key string, value []byte) bool {
-		m[key] = value
+		for i, n := range names {
+			if key == n {
+				out[i] = value
+			}
+		}
 		return true
 	})
-	return m, err
+	return out, err
 }
 
 // sortedMembers lists an object's members sorted by name, the last of duplicate names
 // winning.
-func sortedMembers(data []byte) ([]member, error) {
+// Only the first maxEntries names (in file order) are read; c is told when there are more.
+// keep, when set, chooses the members that count: the others are passed over.
+func sortedMembers(data []byte, c *parseContext, keep func(key string) bool) ([]member, error) {
 	var out []member
 	index := map[string]int{}
+	truncated := false
 	err := scanObject(data, func(key string, value []byte) bool {
+		if keep != nil && !keep(key) {
+			return true
+		}
 		if i, dup := index[key]; dup {
 			out[i].raw = value
 			return true
+		}
+		if len(out) == maxEntries {
+			truncated = true
+			return false
 		}
 		index[key] = len(out)
 		out = append(out, member{key, value})
 		return true
 	})
+	if err != nil {
+		return nil, err
+	}
+	if truncated {
+		c.problems = append(c.problems, fmt.Sprintf("holds more than %d entries: only the first %d are read", maxEntries, maxEntries))
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
-	return out, err
+	return out, nil
 }
 
 type member struct {
@@ -196,15 +349,15 @@ func parseClaudeOAuth(data []byte, c *parseContext) error {
 	if err != nil || isNull(oauth) {
 		return err
 	}
-	m, err := members("claudeAiOauth", oauth)
+	m, err := fields("claudeAiOauth", oauth, "accessToken", "expiresAt")
 	if err != nil {
 		return err
 	}
-	token, err := optString("claudeAiOauth.accessToken", m["accessToken"])
+	token, err := optString("claudeAiOauth.accessToken", m[0])
 	if err != nil {
 		return err
 	}
-	expires, err := parseExpiry("claudeAiOauth.expiresAt", m["expiresAt"], true)
+	expires, err := parseExpiry("claudeAiOauth.expiresAt", m[1], true)
 	if err != nil {
 		return err
 	}
@@ -277,11 +430,11 @@ func parseCodex(data []byte, c *parseContext) error {
 		c.skippedOAuth++
 		return nil
 	}
-	m, err := members("tokens", tokens)
+	m, err := fields("tokens", tokens, "access_token")
 	if err != nil {
 		return err
 	}
-	token, err := optString("tokens.access_token", m["access_token"])
+	token, err := optString("tokens.access_token", m[0])
 	if err != nil {
 		return err
 	}
@@ -293,7 +446,10 @@ func parseCodex(data []byte, c *parseContext) error {
 // Names are processed in sorted order of their normalized (trimmed, upper-cased) form.
 func flatParser(kind Kind) func([]byte, *parseContext) error {
 	return func(data []byte, c *parseContext) error {
-		entries, err := sortedMembers(data)
+		entries, err := sortedMembers(data, c, func(key string) bool {
+			_, ok := ProviderForVariable(key)
+			return ok
+		})
 		if err != nil {
 			return err
 		}
@@ -301,7 +457,13 @@ func flatParser(kind Kind) func([]byte, *parseContext) error {
 		for i, e := range entries {
 			names[i] = e.key
 		}
-		c.addVariables(names, func(i int) (string, bool) { return flatValue(entries[i].raw) }, kind)
+		c.addVariables(names, func(i int) (string, bool) {
+			v, ok, err := flatValue(entries[i].raw)
+			if err != nil {
+				c.problems = append(c.problems, fmt.Sprintf("entry %s skipped: %v", quoteName(names[i]), err))
+			}
+			return v, ok
+		}, kind)
 		return nil
 	}
 }
@@ -315,7 +477,7 @@ func (c *parseContext) addVariables(names []string, value func(i int) (string, b
 	norm := make([]string, len(names))
 	order := make([]int, len(names))
 	for i, n := range names {
-		norm[i], order[i] = strings.ToUpper(strings.TrimSpace(n)), i
+		norm[i], order[i] = upperASCII(trimASCII(n)), i
 	}
 	sort.SliceStable(order, func(a, b int) bool { return norm[order[a]] < norm[order[b]] })
 	for _, i := range order {
@@ -331,55 +493,30 @@ func (c *parseContext) addVariables(names []string, value func(i int) (string, b
 
 // flatValue takes a string, or the string "value" field of a richer record; anything else
 // does not count.
-func flatValue(raw []byte) (string, bool) {
+func flatValue(raw []byte) (string, bool, error) {
 	switch raw[0] {
 	case '"':
-		s, err := unquote(raw)
-		return s, err == nil
 	case '{':
-		m, err := members("", raw)
-		if err != nil {
-			return "", false
+		m, err := fields("", raw, "value")
+		if err != nil || len(m[0]) == 0 || m[0][0] != '"' {
+			return "", false, nil
 		}
-		if v := m["value"]; len(v) > 0 && v[0] == '"' {
-			s, err := unquote(v)
-			return s, err == nil
-		}
+		raw = m[0]
+	default:
+		return "", false, nil
 	}
-	return "", false
-}
-
-// ProviderForVariable maps an environment-style name to its provider:
-// ANTHROPIC_API_KEY/CLAUDE_API_KEY → anthropic, OPENAI_API_KEY/CODEX_API_KEY → openai,
-// any other NAME_API_KEY (NAME of A-Z, 0-9, _ and -) → canonical NAME.
-func ProviderForVariable(name string) (string, bool) {
-	name = strings.ToUpper(strings.TrimSpace(name))
-	switch name {
-	case "ANTHROPIC_API_KEY", "CLAUDE_API_KEY":
-		return "anthropic", true
-	case "OPENAI_API_KEY", "CODEX_API_KEY":
-		return "openai", true
-	}
-	prefix, ok := strings.CutSuffix(name, "_API_KEY")
-	if !ok || prefix == "" {
-		return "", false
-	}
-	for _, r := range prefix {
-		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
-			return "", false
-		}
-	}
-	return Canonical(prefix), true
+	s, err := optString("its value", raw)
+	return s, err == nil, err
 }
 
 func parseOpenCode(data []byte, c *parseContext) error {
-	entries, err := sortedMembers(data)
+	entries, err := sortedMembers(data, c, nil)
 	if err != nil {
 		return err
 	}
 	for _, e := range entries {
 		if err := openCodeEntry(e.key, e.raw, c); err != nil {
-			c.problems = append(c.problems, fmt.Sprintf("entry %q skipped: %v", e.key, err))
+			c.problems = append(c.problems, fmt.Sprintf("entry %s skipped: %v", quoteName(e.key), err))
 		}
 	}
 	return nil
@@ -389,17 +526,17 @@ func openCodeEntry(id string, raw []byte, c *parseContext) error {
 	if raw[0] != '{' {
 		return fmt.Errorf("it is %s, not an object", jsonType(raw))
 	}
-	m, err := members(id, raw)
+	m, err := fields(id, raw, "type", "key", "access", "expires", "token")
 	if err != nil {
 		return err
 	}
-	typ, err := optString("type", m["type"])
+	typ, err := optString("type", m[0])
 	if err != nil {
 		return err
 	}
 	switch typ {
 	case "api":
-		key, err := optString("key", m["key"])
+		key, err := optString("key", m[1])
 		if err != nil {
 			return err
 		}
@@ -409,15 +546,36 @@ func openCodeEntry(id string, raw []byte, c *parseContext) error {
 			c.skippedOAuth++
 			return nil
 		}
-		access, err := optString("access", m["access"])
+		access, err := optString("access", m[2])
 		if err != nil {
 			return err
 		}
-		expires, err := parseExpiry("expires", m["expires"], false)
+		expires, err := parseExpiry("expires", m[3], false)
 		if err != nil {
 			return err
+		}
+		if expires.UnixMilli() == 0 && !c.reference {
+			// GitHub Copilot's device login never expires and says so with 0.
+			expires = time.Time{}
 		}
 		c.add(id, access, KindOAuth, expires)
+	case "wellknown":
+		if c.reference {
+			return nil
+		}
+		// `opencode auth login <url>` stores the token a server's /.well-known/opencode
+		// asked for: OpenCode sets $key to token while it loads that server's config. It
+		// belongs to that server, not to a model provider.
+		key, err := optString("key", m[1])
+		if err != nil {
+			return err
+		}
+		token, err := optString("token", m[4])
+		if err != nil {
+			return err
+		}
+		c.listed = append(c.listed, Listed{Name: id, Kind: "wellknown", Value: token,
+			Note: fmt.Sprintf("OpenCode sets %s to it for the server's own config: not a provider's key, not handed out", quoteName(key))})
 	}
 	return nil
 }
@@ -444,21 +602,16 @@ func parseAmp(data []byte, c *parseContext) error {
 	if err != nil {
 		return err
 	}
-	nested := map[string]map[string][]byte{}
 	for _, p := range ampPaths {
 		raw := top[p[0]]
 		if len(p) == 2 {
 			if len(raw) == 0 || raw[0] != '{' {
 				continue
 			}
-			m, ok := nested[p[0]]
-			if !ok {
-				m, _ = members(p[0], raw)
-				nested[p[0]] = m
-			}
-			raw = m[p[1]]
+			m, _ := fields(p[0], raw, p[1])
+			raw = m[0]
 		}
-		if len(raw) > 0 && raw[0] == '"' {
+		if len(raw) > 0 && raw[0] == '"' && len(raw) <= maxValueLen {
 			if s, err := unquote(raw); err == nil && strings.TrimSpace(s) != "" {
 				c.add("anthropic", s, KindAPIKey, time.Time{})
 				return nil

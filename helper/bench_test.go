@@ -12,7 +12,7 @@ import (
 func BenchmarkParse(b *testing.B) {
 	in := "capability[]=authtype\nprotocol=https\nhost=example.com\npath=org/repo.git\nusername=user\nwwwauth[]=Basic realm=\"GitHub\"\n\n"
 	for i := 0; i < b.N; i++ {
-		if _, err := Parse(strings.NewReader(in)); err != nil {
+		if _, err := parseRequest(strings.NewReader(in)); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,9 +15,9 @@ import (
 	"github.com/amika-dev/amika/store"
 )
 
-// GitPrefix starts the name of every store secret that holds git credentials. One secret
+// gitPrefix starts the name of every store secret that holds git credentials. One secret
 // holds every credential for one protocol and host, so a `get` is one store read.
-const GitPrefix = "git-credential."
+const gitPrefix = "git-credential."
 
 // gitRecord is the value of one git-credential secret: the credentials of one protocol and
 // host, most recently stored first (git returns the first match, and a newer credential
@@ -45,7 +46,7 @@ type gitRequest struct {
 	capAuthType                                          bool
 }
 
-func newGitRequest(a Attributes) gitRequest {
+func newGitRequest(a attributes) gitRequest {
 	return gitRequest{
 		protocol: a.ptr("protocol"), host: a.ptr("host"), path: a.ptr("path"),
 		username: a.ptr("username"), password: a.ptr("password"), credential: a.ptr("credential"),
@@ -70,10 +71,10 @@ func gitName(protocol, host *string) string {
 	}
 	const hashLen = 16
 	readable := nameSafe(deref(protocol) + "." + deref(host))
-	if max := store.MaxNameLen - len(GitPrefix) - 1 - hashLen; len(readable) > max {
+	if max := store.MaxNameLen - len(gitPrefix) - 1 - hashLen; len(readable) > max {
 		readable = readable[:max]
 	}
-	return GitPrefix + readable + "." + hex.EncodeToString(h.Sum(nil))[:hashLen]
+	return gitPrefix + readable + "." + hex.EncodeToString(h.Sum(nil))[:hashLen]
 }
 
 // nameSafe replaces what a secret name cannot hold with '_'.
@@ -128,26 +129,26 @@ func (q gitRequest) usable(c gitCredential) bool {
 }
 
 // answer is what `get` writes for a stored credential.
-func (q gitRequest) answer(c gitCredential) []Pair {
-	var out []Pair
+func (q gitRequest) answer(c gitCredential) []pair {
+	var out []pair
 	if q.capAuthType && c.Credential != nil {
-		out = append(out, Pair{Key: "capability", Value: "authtype", List: true})
+		out = append(out, pair{Key: "capability", Value: "authtype", List: true})
 		if c.AuthType != nil {
-			out = append(out, Pair{Key: "authtype", Value: *c.AuthType})
+			out = append(out, pair{Key: "authtype", Value: *c.AuthType})
 		}
-		out = append(out, Pair{Key: "credential", Value: *c.Credential})
+		out = append(out, pair{Key: "credential", Value: *c.Credential})
 	}
 	if c.Username != nil {
-		out = append(out, Pair{Key: "username", Value: *c.Username})
+		out = append(out, pair{Key: "username", Value: *c.Username})
 	}
 	if c.Password != nil {
-		out = append(out, Pair{Key: "password", Value: *c.Password})
+		out = append(out, pair{Key: "password", Value: *c.Password})
 	}
 	if c.PasswordExpiryUTC != 0 {
-		out = append(out, Pair{Key: "password_expiry_utc", Value: strconv.FormatInt(c.PasswordExpiryUTC, 10)})
+		out = append(out, pair{Key: "password_expiry_utc", Value: strconv.FormatInt(c.PasswordExpiryUTC, 10)})
 	}
 	if c.OAuthRefreshToken != nil {
-		out = append(out, Pair{Key: "oauth_refresh_token", Value: *c.OAuthRefreshToken})
+		out = append(out, pair{Key: "oauth_refresh_token", Value: *c.OAuthRefreshToken})
 	}
 	return out
 }
@@ -190,11 +191,25 @@ func (g gitStore) read(name string) (gitRecord, bool, error) {
 	if err != nil {
 		return gitRecord{}, false, err
 	}
-	var r gitRecord
-	if err := json.Unmarshal([]byte(s.Value), &r); err != nil {
-		return gitRecord{}, false, fmt.Errorf("secret %s is not a git credential record: %v", name, err)
+	r, ok := parseRecord(name, s.Value)
+	if !ok {
+		// The value is not one amika wrote, so it may be anything, a secret included: the
+		// error says so without quoting it, and nothing overwrites it.
+		return gitRecord{}, false, fmt.Errorf("secret %s holds something other than a git credential record: left as it is", name)
 	}
 	return r, true, nil
+}
+
+// parseRecord reads a record as amika writes it: the JSON of a gitRecord, nothing else in
+// it, at least one credential, and kept under the name of its own protocol and host.
+func parseRecord(name, value string) (gitRecord, bool) {
+	var r gitRecord
+	dec := json.NewDecoder(strings.NewReader(value))
+	dec.DisallowUnknownFields()
+	if dec.Decode(&r) != nil || dec.Decode(new(json.RawMessage)) != io.EOF {
+		return gitRecord{}, false
+	}
+	return r, len(r.Credentials) > 0 && gitName(r.Protocol, r.Host) == name
 }
 
 func (g gitStore) write(name string, r gitRecord) error {
@@ -224,7 +239,7 @@ func (g gitStore) records(q gitRequest) ([]string, error) {
 	}
 	var names []string
 	for _, s := range list {
-		if strings.HasPrefix(s.Name, GitPrefix) {
+		if strings.HasPrefix(s.Name, gitPrefix) {
 			names = append(names, s.Name)
 		}
 	}
@@ -233,7 +248,7 @@ func (g gitStore) records(q gitRequest) ([]string, error) {
 }
 
 // get returns the first usable, unexpired stored credential matching q.
-func (g gitStore) get(q gitRequest) ([]Pair, error) {
+func (g gitStore) get(q gitRequest) ([]pair, error) {
 	names, err := g.records(q)
 	if err != nil {
 		return nil, err

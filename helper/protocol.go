@@ -12,26 +12,26 @@ import (
 	"strings"
 )
 
-// MaxInput bounds what one request may hold, all lines together. git's own requests are a
+// maxInput bounds what one request may hold, all lines together. git's own requests are a
 // few hundred bytes; a long wwwauth[] header runs to kilobytes.
-const MaxInput = 1 << 20
+const maxInput = 1 << 20
 
-// Attributes are one request or answer: single-valued keys (the last line for a key wins,
+// attributes are one request or answer: single-valued keys (the last line for a key wins,
 // as in git) and multi-valued keys written `key[]`, stored without the brackets.
-type Attributes struct {
+type attributes struct {
 	single map[string]string
 	multi  map[string][]string
 }
 
 // Get returns a single-valued attribute and whether it was given.
-func (a Attributes) Get(key string) (string, bool) {
+func (a attributes) Get(key string) (string, bool) {
 	v, ok := a.single[key]
 	return v, ok
 }
 
 // ptr returns the attribute as a pointer: nil when absent, so an empty value stays apart
 // from a missing one (an empty username is a username).
-func (a Attributes) ptr(key string) *string {
+func (a attributes) ptr(key string) *string {
 	if v, ok := a.single[key]; ok {
 		return &v
 	}
@@ -39,10 +39,10 @@ func (a Attributes) ptr(key string) *string {
 }
 
 // List returns the values of a multi-valued attribute (`key[]`), in order.
-func (a Attributes) List(key string) []string { return a.multi[key] }
+func (a attributes) List(key string) []string { return a.multi[key] }
 
 // Has reports whether list holds value.
-func (a Attributes) Has(list, value string) bool {
+func (a attributes) Has(list, value string) bool {
 	for _, v := range a.multi[list] {
 		if v == value {
 			return true
@@ -52,10 +52,10 @@ func (a Attributes) Has(list, value string) bool {
 }
 
 // Empty reports whether no attribute was given at all.
-func (a Attributes) Empty() bool { return len(a.single) == 0 && len(a.multi) == 0 }
+func (a attributes) Empty() bool { return len(a.single) == 0 && len(a.multi) == 0 }
 
 // Set sets a single-valued attribute.
-func (a *Attributes) Set(key, value string) {
+func (a *attributes) Set(key, value string) {
 	if a.single == nil {
 		a.single = map[string]string{}
 	}
@@ -63,7 +63,7 @@ func (a *Attributes) Set(key, value string) {
 }
 
 // Append adds a value to a multi-valued attribute; an empty value clears the list.
-func (a *Attributes) Append(key, value string) {
+func (a *attributes) Append(key, value string) {
 	if a.multi == nil {
 		a.multi = map[string][]string{}
 	}
@@ -74,28 +74,28 @@ func (a *Attributes) Append(key, value string) {
 	a.multi[key] = append(a.multi[key], value)
 }
 
-// InputError is a request that was refused. Its message names the line and the reason,
+// inputError is a request that was refused. Its message names the line and the reason,
 // never the value.
-type InputError struct {
+type inputError struct {
 	Line   int
 	Reason string
 }
 
-func (e *InputError) Error() string {
+func (e *inputError) Error() string {
 	if e.Line == 0 {
 		return e.Reason
 	}
 	return fmt.Sprintf("input line %d: %s", e.Line, e.Reason)
 }
 
-// Parse reads one request: `key=value` lines up to a blank line or the end of input. The key
+// parseRequest reads one request: `key=value` lines up to a blank line or the end of input. The key
 // is everything before the first `=`, the value everything after it; one trailing `\r` is
 // dropped. Keys ending in `[]` are lists. Unknown keys are kept and left to the caller to
-// ignore. Parse reads nothing past the blank line, so an interactive caller is not kept
-// waiting. A line without `=`, a NUL byte, or more than MaxInput bytes refuses the request
+// ignore. It reads nothing past the blank line, so an interactive caller is not kept
+// waiting. A line without `=`, a NUL byte, or more than maxInput bytes refuses the request
 // whole.
-func Parse(r io.Reader) (Attributes, error) {
-	var a Attributes
+func parseRequest(r io.Reader) (attributes, error) {
+	var a attributes
 	br := bufio.NewReaderSize(r, 4096)
 	total := 0
 	var line []byte
@@ -105,8 +105,8 @@ func Parse(r io.Reader) (Attributes, error) {
 		for {
 			chunk, err := br.ReadSlice('\n')
 			total += len(chunk)
-			if total > MaxInput {
-				return Attributes{}, &InputError{Reason: fmt.Sprintf("request is larger than %d KiB: refused", MaxInput>>10)}
+			if total > maxInput {
+				return attributes{}, &inputError{Reason: fmt.Sprintf("request is larger than %d KiB: refused", maxInput>>10)}
 			}
 			line = append(line, chunk...)
 			if err == nil {
@@ -119,7 +119,7 @@ func Parse(r io.Reader) (Attributes, error) {
 				eof = true
 				break
 			}
-			return Attributes{}, &InputError{Reason: fmt.Sprintf("cannot read the request: %v", err)}
+			return attributes{}, &inputError{Reason: fmt.Sprintf("cannot read the request: %v", err)}
 		}
 		line = bytes.TrimSuffix(line, []byte("\n"))
 		line = bytes.TrimSuffix(line, []byte("\r"))
@@ -128,17 +128,17 @@ func Parse(r io.Reader) (Attributes, error) {
 			return a, nil
 		}
 		if bytes.IndexByte(line, 0) >= 0 {
-			return Attributes{}, &InputError{Line: n, Reason: "holds a NUL byte: refused"}
+			return attributes{}, &inputError{Line: n, Reason: "holds a NUL byte: refused"}
 		}
 		key, value, ok := strings.Cut(string(line), "=")
 		if !ok {
-			return Attributes{}, &InputError{Line: n, Reason: "not a key=value attribute (no '='): refused"}
+			return attributes{}, &inputError{Line: n, Reason: "not a key=value attribute (no '='): refused"}
 		}
 		if list, isList := strings.CutSuffix(key, "[]"); isList {
 			a.Append(list, value)
 		} else if key == "url" {
 			if err := a.setURL(value); err != nil {
-				return Attributes{}, &InputError{Line: n, Reason: "url: " + err.Error() + ": refused"}
+				return attributes{}, &inputError{Line: n, Reason: "url: " + err.Error() + ": refused"}
 			}
 		} else {
 			a.Set(key, value)
@@ -149,8 +149,8 @@ func Parse(r io.Reader) (Attributes, error) {
 	}
 }
 
-// Pair is one attribute line to write; a List key is written with `[]`.
-type Pair struct {
+// pair is one attribute line to write; a List key is written with `[]`.
+type pair struct {
 	Key   string
 	Value string
 	List  bool
@@ -169,10 +169,10 @@ func unwritable(value string) string {
 	return ""
 }
 
-// Write writes pairs as `key=value` lines. Every pair is checked before anything is
+// writeAnswer writes pairs as `key=value` lines. Every pair is checked before anything is
 // written: a value that cannot be one line (newline, carriage return, NUL) fails the whole
 // answer and nothing reaches w.
-func Write(w io.Writer, pairs []Pair) error {
+func writeAnswer(w io.Writer, pairs []pair) error {
 	var b strings.Builder
 	for _, p := range pairs {
 		if why := unwritable(p.Value); why != "" {
@@ -196,7 +196,7 @@ func Write(w io.Writer, pairs []Pair) error {
 // setURL applies a `url=` attribute as git does: it replaces the protocol, host, path,
 // username and password given before it with the URL's percent-decoded parts. Errors never
 // repeat the URL: it may hold a password.
-func (a *Attributes) setURL(url string) error {
+func (a *attributes) setURL(url string) error {
 	for _, k := range []string{"protocol", "host", "path", "username", "password"} {
 		delete(a.single, k)
 	}

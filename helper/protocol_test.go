@@ -9,9 +9,9 @@ import (
 	"testing"
 )
 
-func mustParse(t *testing.T, in string) Attributes {
+func mustParse(t *testing.T, in string) attributes {
 	t.Helper()
-	a, err := Parse(strings.NewReader(in))
+	a, err := parseRequest(strings.NewReader(in))
 	if err != nil {
 		t.Fatalf("Parse(%q): %v", in, err)
 	}
@@ -79,12 +79,12 @@ func TestParseRefusals(t *testing.T) {
 		"no equals":     "protocol=https\ngarbage line\nhost=x\n",
 		"garbage first": "garbage\nprotocol=https\n",
 		"NUL":           "protocol=https\npassword=Zq9\x00Zq9\n",
-		"too large":     "wwwauth[]=" + strings.Repeat("b", MaxInput) + "\n",
+		"too large":     "wwwauth[]=" + strings.Repeat("b", maxInput) + "\n",
 		"url newline":   "url=https://u:Zq9%0AZq9@example.com\n",
 		"url no scheme": "url=example.com/path\n",
 	} {
-		_, err := Parse(strings.NewReader(in))
-		var ie *InputError
+		_, err := parseRequest(strings.NewReader(in))
+		var ie *inputError
 		if !errors.As(err, &ie) {
 			t.Errorf("%s: err = %v, want an InputError", name, err)
 			continue
@@ -98,7 +98,7 @@ func TestParseRefusals(t *testing.T) {
 // Parse stops at the blank line: whatever follows, even a reader that never ends, is not read.
 func TestParseDoesNotReadPastBlankLine(t *testing.T) {
 	r := io.MultiReader(strings.NewReader("host=x\n\n"), blockingReader{t})
-	if _, err := Parse(r); err != nil {
+	if _, err := parseRequest(r); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -129,7 +129,7 @@ func TestParseURL(t *testing.T) {
 func TestWriteRefusesWholeAnswer(t *testing.T) {
 	for _, bad := range []string{"a\nb", "a\rb", "a\x00b"} {
 		var buf bytes.Buffer
-		err := Write(&buf, []Pair{{Key: "username", Value: "u"}, {Key: "password", Value: bad}})
+		err := writeAnswer(&buf, []pair{{Key: "username", Value: "u"}, {Key: "password", Value: bad}})
 		if err == nil || buf.Len() != 0 {
 			t.Errorf("Write(%q): err %v, wrote %q", bad, err, buf.String())
 		}
@@ -151,7 +151,7 @@ func TestRoundTripGenerated(t *testing.T) {
 		}
 		value := b.String()
 		var buf bytes.Buffer
-		err := Write(&buf, []Pair{{Key: "protocol", Value: "https"}, {Key: "password", Value: value}})
+		err := writeAnswer(&buf, []pair{{Key: "protocol", Value: "https"}, {Key: "password", Value: value}})
 		if unwritable(value) != "" {
 			if err == nil {
 				t.Fatalf("%q written", value)
@@ -178,25 +178,25 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		a, err := Parse(bytes.NewReader(data))
+		a, err := parseRequest(bytes.NewReader(data))
 		if err != nil {
 			return
 		}
-		var pairs []Pair
+		var pairs []pair
 		for k, v := range a.single {
-			pairs = append(pairs, Pair{Key: k, Value: v})
+			pairs = append(pairs, pair{Key: k, Value: v})
 		}
 		for k, vs := range a.multi {
 			for _, v := range vs {
-				pairs = append(pairs, Pair{Key: k, Value: v, List: true})
+				pairs = append(pairs, pair{Key: k, Value: v, List: true})
 			}
 		}
 		var buf bytes.Buffer
-		if err := Write(&buf, pairs); err != nil {
+		if err := writeAnswer(&buf, pairs); err != nil {
 			// Keys like "x[]" or values holding \r can be parsed but not written back.
 			return
 		}
-		b, err := Parse(&buf)
+		b, err := parseRequest(&buf)
 		if err != nil {
 			t.Fatalf("reparse of %q: %v", buf.String(), err)
 		}

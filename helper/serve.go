@@ -4,11 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/internal/safefile"
 	"github.com/amika-dev/amika/store"
 )
 
@@ -17,49 +18,19 @@ import (
 type Options struct {
 	// OpenStore opens the amika store (keyring or file).
 	OpenStore func() (store.Store, error)
-	// Discover resolves one credential per provider, exactly as `amika auth extract` does.
-	Discover func() ([]discovery.Credential, error)
+	// Discover runs discovery exactly as `amika auth extract` does.
+	Discover func() (discovery.Result, error)
 	// LockPath, when set, is a file locked around every store read-modify-write, so two
 	// helpers storing for the same host at once both land.
 	LockPath string
 	Now      time.Time
 }
 
-// ProviderForHost maps a provider's API host (optionally with :port, any case) to the
-// provider.
-func ProviderForHost(host string) (string, bool) {
-	h := strings.ToLower(host)
-	if i := strings.LastIndexByte(h, ':'); i >= 0 {
-		if _, err := strconv.Atoi(h[i+1:]); err == nil {
-			h = h[:i]
-		}
-	}
-	switch h {
-	case "api.anthropic.com":
-		return "anthropic", true
-	case "api.openai.com":
-		return "openai", true
-	case "openrouter.ai":
-		return "openrouter", true
-	case "generativelanguage.googleapis.com":
-		return "google", true
-	case "api.groq.com":
-		return "groq", true
-	case "api.mistral.ai":
-		return "mistral", true
-	case "api.deepseek.com":
-		return "deepseek", true
-	case "api.x.ai":
-		return "xai", true
-	}
-	return "", false
-}
-
 // Serve answers one helper invocation: action is get, store or erase; the request is read
 // from in, a get's answer written to out. Any other action reads the request and does
 // nothing, as git expects of helpers. Nothing is written unless the whole answer can be.
 func Serve(action string, in io.Reader, out io.Writer, opt Options) error {
-	req, err := Parse(in)
+	req, err := parseRequest(in)
 	switch action {
 	case "get", "store", "erase":
 	default:
@@ -78,7 +49,7 @@ func Serve(action string, in io.Reader, out io.Writer, opt Options) error {
 		if err != nil {
 			return fmt.Errorf("get: %w", err)
 		}
-		if err := Write(out, pairs); err != nil {
+		if err := writeAnswer(out, pairs); err != nil {
 			return fmt.Errorf("get: %w: nothing written", err)
 		}
 		return nil
@@ -96,7 +67,7 @@ func Serve(action string, in io.Reader, out io.Writer, opt Options) error {
 
 type server struct {
 	opt Options
-	req Attributes
+	req attributes
 	st  store.Store
 }
 
@@ -120,14 +91,29 @@ func (s *server) git() (gitStore, error) {
 	return gitStore{st: st, now: s.opt.Now}, err
 }
 
-func (s *server) get() ([]Pair, error) {
+func (s *server) get() ([]pair, error) {
+	q := newGitRequest(s.req)
 	if p, ok := s.req.Get("provider"); ok {
-		return s.providerAnswer(discovery.Canonical(p))
+		provider := discovery.Canonical(p)
+		if q.protocol != nil || q.host != nil {
+			// A request that says where the key goes is answered only for the provider's
+			// own API, over https.
+			if dest, ok := destinationProvider(q); !ok || dest != provider {
+				return nil, errors.New("provider=: an API key goes only to its provider's API host over https, and this request names another destination")
+			}
+		}
+		c, err := s.opt.apiKey(provider)
+		if errors.Is(err, errNoCredential) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return keyAnswer(c), nil
 	}
 	if name, ok := s.req.Get("name"); ok {
 		return s.nameAnswer(name)
 	}
-	q := newGitRequest(s.req)
 	if q.protocol == nil && q.host == nil && q.path == nil && q.username == nil {
 		// Nothing to match on (an empty request): nothing to answer.
 		return nil, nil
@@ -140,60 +126,36 @@ func (s *server) get() ([]Pair, error) {
 	if err != nil || pairs != nil {
 		return pairs, err
 	}
-	if q.host != nil {
-		if p, ok := ProviderForHost(*q.host); ok {
-			return s.providerAnswer(p)
+	// No stored git credential: a provider's API, asked over https, gets the provider's
+	// API key. Anything short of one (an OAuth token only, nothing at all) is git's "no
+	// answer", so git asks the next helper.
+	if provider, ok := destinationProvider(q); ok {
+		c, err := s.opt.apiKey(provider)
+		var oauthOnly *oauthOnlyError
+		if errors.Is(err, errNoCredential) || errors.As(err, &oauthOnly) {
+			return nil, nil
 		}
+		if err != nil {
+			return nil, err
+		}
+		return keyAnswer(c), nil
 	}
 	return nil, nil
 }
 
-// Resolve finds the credential discovery resolves for a canonical provider.
-func Resolve(discover func() ([]discovery.Credential, error), provider string) (discovery.Credential, bool, error) {
-	if discover == nil {
-		return discovery.Credential{}, false, errors.New("no discovery configured")
-	}
-	creds, err := discover()
-	if err != nil {
-		return discovery.Credential{}, false, err
-	}
-	for _, c := range creds {
-		if c.Provider == provider {
-			return c, true, nil
-		}
-	}
-	return discovery.Credential{}, false, nil
-}
-
-func (s *server) providerAnswer(provider string) ([]Pair, error) {
-	c, ok, err := Resolve(s.opt.Discover, provider)
-	if err != nil || !ok {
-		return nil, err
-	}
-	out := []Pair{
-		{Key: "provider", Value: c.Provider},
-		{Key: "kind", Value: string(c.Kind)},
-		{Key: "source", Value: c.Source},
-	}
-	for _, env := range discovery.EnvNames(c.Provider) {
-		out = append(out, Pair{Key: "env", Value: env, List: true})
-	}
-	out = append(out, Pair{Key: "password", Value: c.Value})
-	if c.Kind == discovery.KindOAuth && !c.Expires.IsZero() {
-		out = append(out, Pair{Key: "password_expiry_utc", Value: strconv.FormatInt(c.Expires.Unix(), 10)})
-	}
-	return out, nil
-}
-
-// checkName refuses names that are not secret names, and the git records' own names.
+// checkName refuses names that are not secret names, and the git records' own names. The
+// error does not repeat the name: whatever was sent as one may be a secret.
 func checkName(name string) error {
-	if strings.HasPrefix(name, GitPrefix) {
-		return fmt.Errorf("secret %s holds git credentials: use protocol= and host= for it", name)
+	if strings.HasPrefix(name, gitPrefix) {
+		return errors.New("the name attribute names a git credential record: ask with protocol= and host= instead")
 	}
-	return store.ValidateName(name)
+	if store.ValidateName(name) != nil {
+		return errors.New("the name attribute is not a secret name (1 to 128 characters of A-Z a-z 0-9 _ . -)")
+	}
+	return nil
 }
 
-func (s *server) nameAnswer(name string) ([]Pair, error) {
+func (s *server) nameAnswer(name string) ([]pair, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
@@ -208,11 +170,11 @@ func (s *server) nameAnswer(name string) ([]Pair, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := []Pair{{Key: "name", Value: sec.Name}, {Key: "type", Value: string(sec.Type)}}
+	out := []pair{{Key: "name", Value: sec.Name}, {Key: "type", Value: string(sec.Type)}}
 	if sec.Provider != "" {
-		out = append(out, Pair{Key: "provider", Value: sec.Provider})
+		out = append(out, pair{Key: "provider", Value: sec.Provider})
 	}
-	return append(out, Pair{Key: "password", Value: sec.Value}), nil
+	return append(out, pair{Key: "password", Value: sec.Value}), nil
 }
 
 // storedKeys are the attributes a store keeps or keys on; unknown keys stay ignored.
@@ -237,7 +199,17 @@ func (s *server) store() error {
 		return nil
 	}
 	if p, ok := s.req.Get("provider"); ok {
-		return s.storeSecret(providerSecretName(discovery.Canonical(p)), discovery.Canonical(p))
+		// What provider= answers is an API key, so that is all it keeps: an OAuth token
+		// stored here would come back as one.
+		if k, ok := s.req.Get("kind"); ok && k != string(discovery.KindAPIKey) {
+			return errors.New("provider= stores API keys only, and the kind attribute says otherwise: nothing stored")
+		}
+		provider := discovery.Canonical(p)
+		name := providerSecretName(provider)
+		if store.ValidateName(name) != nil {
+			return errors.New("the provider attribute is not a provider name amika can store a key under: nothing stored")
+		}
+		return s.storeSecret(name, provider)
 	}
 	if name, ok := s.req.Get("name"); ok {
 		if err := checkName(name); err != nil {
@@ -269,7 +241,7 @@ func (s *server) store() error {
 // providerSecretName is where `store` with provider= keeps a key: the provider's first
 // variable name, which discovery reads back from the store.
 func providerSecretName(provider string) string {
-	return discovery.EnvNames(provider)[0]
+	return discovery.EnvNames(provider, discovery.KindAPIKey)[0]
 }
 
 func (s *server) storeSecret(name, provider string) error {
@@ -277,15 +249,9 @@ func (s *server) storeSecret(name, provider string) error {
 	if !ok || value == "" {
 		return errors.New("no password= given: nothing stored")
 	}
-	if err := store.ValidateName(name); err != nil {
-		return err
-	}
 	sec := store.Secret{Name: name, Value: value, Provider: provider, Origin: "amika credential store"}
 	if provider != "" {
 		sec.Type = store.TypeAPIKey
-		if k, _ := s.req.Get("kind"); k == string(discovery.KindOAuth) {
-			sec.Type = store.TypeOAuth
-		}
 	}
 	st, err := s.open()
 	if err != nil {
@@ -296,7 +262,7 @@ func (s *server) storeSecret(name, provider string) error {
 
 func (s *server) erase() error {
 	if p, ok := s.req.Get("provider"); ok {
-		for _, name := range discovery.EnvNames(discovery.Canonical(p)) {
+		for _, name := range discovery.EnvNames(discovery.Canonical(p), discovery.KindAPIKey) {
 			if err := s.eraseSecret(name); err != nil {
 				return err
 			}
@@ -346,20 +312,22 @@ func (s *server) eraseSecret(name string) error {
 	return err
 }
 
-// ErrNoCredential is the bare form finding nothing.
-var ErrNoCredential = errors.New("no credential found")
-
-// Lookup answers the bare form `amika credential get <provider-or-name>`: the credential
-// discovery resolves for the provider, else the stored secret of that name.
+// Lookup answers the bare form `amika credential get <provider-or-name>`, for tools that
+// take a command's output as an API key (Claude Code's apiKeyHelper, $(…) in scripts): the
+// provider's API key, else the stored secret of that name. An OAuth token is never the
+// answer: those tools would send it as an API key.
 func Lookup(arg string, opt Options) (string, error) {
-	provider := discovery.Canonical(arg)
-	if provider != "" {
-		c, ok, err := Resolve(opt.Discover, provider)
-		if err != nil {
-			return "", err
-		}
-		if ok {
+	var oauthOnly error
+	if provider := discovery.Canonical(arg); provider != "" {
+		c, err := opt.apiKey(provider)
+		var e *oauthOnlyError
+		switch {
+		case err == nil:
 			return bareValue(c.Value)
+		case errors.As(err, &e):
+			oauthOnly = err
+		case !errors.Is(err, errNoCredential):
+			return "", err
 		}
 	}
 	if checkName(arg) == nil {
@@ -376,7 +344,10 @@ func Lookup(arg string, opt Options) (string, error) {
 			return "", err
 		}
 	}
-	return "", fmt.Errorf("%w for provider %q or secret %q", ErrNoCredential, provider, arg)
+	if oauthOnly != nil {
+		return "", oauthOnly
+	}
+	return "", fmt.Errorf("%w: no API key for a provider of that name, and no secret stored under it", errNoCredential)
 }
 
 // bareValue refuses a value a shell could not take from $(…) whole.
@@ -395,7 +366,10 @@ func (s *server) updateGit(update func(gitStore) error) error {
 		return err
 	}
 	if s.opt.LockPath != "" {
-		unlock, err := store.LockFile(s.opt.LockPath)
+		if err := safefile.PrivateDir(filepath.Dir(s.opt.LockPath)); err != nil {
+			return fmt.Errorf("%s: %w", filepath.Dir(s.opt.LockPath), err)
+		}
+		unlock, err := safefile.Lock(s.opt.LockPath)
 		if err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package helper
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -28,10 +27,24 @@ func newFixture(t testing.TB) *fixture { return &fixture{t: t, st: newMemStore()
 func (f *fixture) options() Options {
 	return Options{
 		OpenStore: func() (store.Store, error) { f.opens++; return f.st, nil },
-		Discover:  func() ([]discovery.Credential, error) { f.finds++; return f.creds, nil },
+		Discover:  func() (discovery.Result, error) { f.finds++; return f.result(), nil },
 		LockPath:  f.t.TempDir() + "/lock",
 		Now:       f.clock,
 	}
+}
+
+// result is what discovery would find: f.creds in priority order, one file each.
+func (f *fixture) result() discovery.Result {
+	var res discovery.Result
+	won := map[string]bool{}
+	for _, c := range f.creds {
+		res.Files = append(res.Files, discovery.FileReport{Source: c.Source, Found: []discovery.Credential{c}})
+		if !won[c.Provider] {
+			won[c.Provider] = true
+			res.Credentials = append(res.Credentials, c)
+		}
+	}
+	return res
 }
 
 func (f *fixture) run(action, in string) (string, error) {
@@ -214,7 +227,7 @@ func TestRecordIsReadableInStore(t *testing.T) {
 	f := newFixture(t)
 	f.ok("store", "protocol=https\nhost=example.com\nusername=u\npassword=p\n")
 	list, _ := f.st.List()
-	if len(list) != 1 || !strings.HasPrefix(list[0].Name, GitPrefix) || list[0].Type != store.TypeGeneric || list[0].Origin != "git credential https://example.com" {
+	if len(list) != 1 || !strings.HasPrefix(list[0].Name, gitPrefix) || list[0].Type != store.TypeGeneric || list[0].Origin != "git credential https://example.com" {
 		t.Fatalf("list = %+v", list)
 	}
 	var r gitRecord
@@ -230,41 +243,6 @@ func TestRecordIsReadableInStore(t *testing.T) {
 	}
 }
 
-func TestProviderLookups(t *testing.T) {
-	f := newFixture(t)
-	exp := time.Unix(1_900_000_000, 0)
-	f.creds = []discovery.Credential{
-		{Provider: "anthropic", Value: "sk-ant-oat01-token", Source: "claude_oauth", Kind: discovery.KindOAuth, Expires: exp},
-		{Provider: "openrouter", Value: "sk-or-key", Source: "opencode", Kind: discovery.KindAPIKey},
-	}
-	want := "provider=anthropic\nkind=oauth\nsource=claude_oauth\nenv[]=ANTHROPIC_API_KEY\nenv[]=CLAUDE_API_KEY\npassword=sk-ant-oat01-token\npassword_expiry_utc=1900000000\n"
-	f.expectGet("provider=Claude\n", want)
-	if f.opens != 0 {
-		t.Error("a provider lookup opened the store")
-	}
-	// an API host with no stored git credential maps to its provider
-	f.expectGet("protocol=https\nhost=api.anthropic.com\n", want)
-	f.expectGet("protocol=https\nhost=openrouter.ai:443\n", "provider=openrouter\nkind=api_key\nsource=opencode\nenv[]=OPENROUTER_API_KEY\npassword=sk-or-key\n")
-	// a stored git credential for the host wins
-	f.ok("store", "protocol=https\nhost=api.anthropic.com\nusername=me\npassword=git-pass\n")
-	f.expectGet("protocol=https\nhost=api.anthropic.com\n", "username=me\npassword=git-pass\n")
-	f.expectGet("provider=groq\n", "")
-
-	// store and erase with provider= act on the store only
-	f.ok("store", "provider=groq\npassword=gsk-1\n")
-	if s, err := f.st.Get("GROQ_API_KEY"); err != nil || s.Value != "gsk-1" || s.Provider != "groq" || s.Type != store.TypeAPIKey {
-		t.Errorf("stored %+v, %v", s, err)
-	}
-	f.ok("erase", "provider=groq\npassword=other\n")
-	if _, err := f.st.Get("GROQ_API_KEY"); err != nil {
-		t.Error("erase with another password removed it")
-	}
-	f.ok("erase", "provider=groq\n")
-	if _, err := f.st.Get("GROQ_API_KEY"); !errors.Is(err, store.ErrNotFound) {
-		t.Error("erase left it")
-	}
-}
-
 func TestNameLookups(t *testing.T) {
 	f := newFixture(t)
 	f.expectGet("name=my-token\n", "")
@@ -276,7 +254,7 @@ func TestNameLookups(t *testing.T) {
 	f.ok("store", "protocol=https\nhost=h\nusername=u\npassword=p\n")
 	list, _ := f.st.List()
 	for _, s := range list {
-		if strings.HasPrefix(s.Name, GitPrefix) {
+		if strings.HasPrefix(s.Name, gitPrefix) {
 			if _, err := f.run("get", "name="+s.Name+"\n"); err == nil {
 				t.Error("a git record was readable by name")
 			}
@@ -284,36 +262,6 @@ func TestNameLookups(t *testing.T) {
 	}
 	f.ok("erase", "name=my-token\n")
 	f.expectGet("name=my-token\n", "")
-}
-
-func TestLookupBare(t *testing.T) {
-	f := newFixture(t)
-	f.creds = []discovery.Credential{{Provider: "openai", Value: "sk-openai", Source: "codex", Kind: discovery.KindAPIKey}}
-	if v, err := Lookup("codex", f.options()); err != nil || v != "sk-openai" {
-		t.Errorf("Lookup(codex) = %q, %v", v, err)
-	}
-	f.st.Set(store.Secret{Name: "deploy-token", Value: "dt", Type: store.TypeGeneric})
-	if v, err := Lookup("deploy-token", f.options()); err != nil || v != "dt" {
-		t.Errorf("Lookup(deploy-token) = %q, %v", v, err)
-	}
-	if _, err := Lookup("nothing-here", f.options()); !errors.Is(err, ErrNoCredential) {
-		t.Errorf("Lookup(nothing-here) err = %v", err)
-	}
-}
-
-func TestProviderForHost(t *testing.T) {
-	for host, want := range map[string]string{
-		"api.anthropic.com": "anthropic", "API.OpenAI.com": "openai", "api.x.ai:443": "xai",
-		"generativelanguage.googleapis.com": "google", "api.groq.com": "groq", "api.mistral.ai": "mistral",
-		"api.deepseek.com": "deepseek", "openrouter.ai": "openrouter",
-	} {
-		if got, ok := ProviderForHost(host); !ok || got != want {
-			t.Errorf("%s → %q, %v", host, got, ok)
-		}
-	}
-	if _, ok := ProviderForHost("evil-api.anthropic.com"); ok {
-		t.Error("lookalike host mapped")
-	}
 }
 
 // FuzzServe: any request, any action, never a panic, and never output next to an error.
@@ -364,5 +312,58 @@ func TestGitNames(t *testing.T) {
 	}
 	if got := gitName(str("https"), str("github.com:443")); !strings.HasPrefix(got, "git-credential.https.github.com_443.") {
 		t.Errorf("name %q", got)
+	}
+}
+
+// A value under a git record's name that amika did not write as one is refused, quoted
+// nowhere, and never overwritten.
+func TestNotAGitRecord(t *testing.T) {
+	str := func(s string) *string { return &s }
+	name := gitName(str("https"), str("example.com"))
+	other := gitName(str("https"), str("other.example"))
+	f := newFixture(t)
+	f.ok("store", "protocol=https\nhost=other.example\nusername=u\npassword=p\n")
+	moved, _ := f.st.Get(other)
+	for _, value := range []string{
+		"Zq9-plain-secret",
+		`{"protocol":"https","host":"example.com","credentials":"Zq9"}`,
+		`{"protocol":"https","host":"example.com","credentials":[{"password":"Zq9"}],"extra":"Zq9"}`,
+		`{"protocol":"https","host":"example.com","credentials":[{"password":"Zq9"}]} Zq9`,
+		`{"protocol":"https","host":"example.com","credentials":[]}`,
+		`{"Zq9":1}`, "null", "\"Zq9\"",
+		moved.Value, // a real record, under another host's name
+	} {
+		f.st.secrets[name] = store.Secret{Name: name, Value: value, Type: store.TypeGeneric}
+		sets := f.st.sets
+		for _, req := range []struct{ action, in string }{
+			{"get", "protocol=https\nhost=example.com\n"},
+			{"get", "username=u\n"},
+			{"store", "protocol=https\nhost=example.com\nusername=u\npassword=p\n"},
+			{"erase", "protocol=https\nhost=example.com\n"},
+		} {
+			out, err := f.run(req.action, req.in)
+			if err == nil || out != "" {
+				t.Errorf("%s over %q: %q, %v", req.action, value, out, err)
+				continue
+			}
+			if strings.Contains(err.Error(), "Zq9") || !strings.Contains(err.Error(), name+" holds something other than a git credential record") {
+				t.Errorf("%s over %q: error %q", req.action, value, err)
+			}
+		}
+		if f.st.sets != sets || f.st.secrets[name].Value != value {
+			t.Errorf("%q overwritten", value)
+		}
+	}
+}
+
+func TestNameErrorsQuoteNothing(t *testing.T) {
+	f := newFixture(t)
+	for _, in := range []string{"name=Zq9 secret\n", "name=Zq9\x01\n", "name=" + gitPrefix + "Zq9\n", "name=" + strings.Repeat("Zq9", 50) + "\n"} {
+		for _, action := range []string{"get", "store", "erase"} {
+			_, err := f.run(action, in+"password=p\n")
+			if err == nil || strings.Contains(err.Error(), "Zq9") {
+				t.Errorf("%s %q: %v", action, in, err)
+			}
+		}
 	}
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // OAuthTokenVar is the variable Claude Code reads an OAuth token from.
-const OAuthTokenVar = "CLAUDE_CODE_OAUTH_TOKEN"
+const OAuthTokenVar = discovery.OAuthTokenVar
 
 // SecretRef is one --secret env:VAR=SECRET.
 type SecretRef struct {
@@ -66,6 +66,12 @@ type Var struct {
 // Resolve turns the options into variables, sorted by name. Later kinds override earlier
 // ones: --discovered, then --provider, then --claude/--codex, then --secret. Every missing
 // secret or provider is an error naming it; nothing is returned then.
+//
+// Discovered credentials are handed over as the paths that start agents hand them
+// (discovery.ModeHandout): an agent's own login is left to the agent (its provider still
+// counts as resolved, and nothing is added for it) and an Anthropic OAuth token goes in
+// as CLAUDE_CODE_OAUTH_TOKEN only. A credential named explicitly (--claude, --codex,
+// --secret) is handed over even when it is an OAuth token, in the form its client takes.
 func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
 	vars := map[string]Var{}
 	set := func(name, value, from string) { vars[name] = Var{name, value, from} }
@@ -80,15 +86,14 @@ func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
 		for _, c := range res.Credentials {
 			byProvider[c.Provider] = c
 		}
+		var handed []discovery.Assignment
 		if opt.Discovered {
-			as, warns := discovery.Assignments(res.Credentials)
+			as, warns := discovery.Assignments(res.Credentials, discovery.ModeHandout)
 			warnings = append(warnings, warns...)
 			for _, a := range as {
 				set(a.Name, a.Value, "discovered "+a.Provider)
 			}
-			if c, ok := byProvider["anthropic"]; ok && c.Kind == discovery.KindOAuth {
-				set(OAuthTokenVar, c.Value, "discovered anthropic")
-			}
+			handed = append(handed, as...)
 		}
 		var missing []string
 		for _, p := range opt.Providers {
@@ -98,17 +103,22 @@ func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
 				missing = append(missing, p)
 				continue
 			}
-			as, warns := discovery.Assignments([]discovery.Credential{c})
+			as, warns := discovery.Assignments([]discovery.Credential{c}, discovery.ModeHandout)
 			warnings = append(warnings, warns...)
+			if len(as) == 0 && len(warns) == 0 && !c.LeftToAgent {
+				warnings = append(warnings, discovery.Warning{Source: c.Source, Path: c.File, Reason: fmt.Sprintf("provider %s: its credential is an OAuth token no variable of its client takes: nothing added", p)})
+			}
 			for _, a := range as {
 				set(a.Name, a.Value, "provider "+p)
 			}
-			if p == "anthropic" && c.Kind == discovery.KindOAuth {
-				set(OAuthTokenVar, c.Value, "provider "+p)
-			}
+			handed = append(handed, as...)
 		}
 		if len(missing) > 0 {
 			return nil, warnings, fmt.Errorf("no credential discovered for provider %s (amika auth sources shows what was looked at)", strings.Join(missing, ", "))
+		}
+		for _, w := range discovery.LoginOverride(res, handed, nil) {
+			w.Reason += "; to keep the subscription, leave anthropic out of what amika run adds"
+			warnings = append(warnings, w)
 		}
 	}
 	if opt.Claude != "" || opt.Codex != "" || len(opt.Secrets) > 0 {
@@ -128,11 +138,16 @@ func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
 			if err != nil {
 				return nil, warnings, err
 			}
-			for _, name := range discovery.EnvNames(agent.Provider(a.agent)) {
-				set(name, value, a.agent+" "+s.Name)
+			kind := discovery.KindAPIKey
+			if oauth {
+				kind = discovery.KindOAuth
 			}
-			if oauth && a.agent == "claude" {
-				set(OAuthTokenVar, value, a.agent+" "+s.Name)
+			names := discovery.EnvNames(agent.Provider(a.agent), kind)
+			if len(names) == 0 {
+				return nil, warnings, fmt.Errorf("%s credential %s is an OAuth login, and %s takes none from a variable (store an API key with amika secret %s push --type api_key)", a.agent, s.Name, agentName(a.agent), a.agent)
+			}
+			for _, name := range names {
+				set(name, value, a.agent+" "+s.Name)
 			}
 		}
 		var missing []string
@@ -149,9 +164,17 @@ func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
 			if err != nil {
 				return nil, warnings, err
 			}
-			set(ref.Var, value, "secret "+s.Name)
-			if oauth && isAnthropic(s) {
+			switch {
+			case oauth && isAnthropic(s) && isAPIKeyName(ref.Var):
+				// Claude Code sends whatever sits in an API-key variable as an API key,
+				// which an OAuth token is not.
+				warnings = append(warnings, discovery.Warning{Path: "secret " + s.Name, Reason: fmt.Sprintf("an Anthropic OAuth token: handed over as %s, not %s", OAuthTokenVar, ref.Var)})
 				set(OAuthTokenVar, value, "secret "+s.Name)
+			case oauth && isAnthropic(s):
+				set(ref.Var, value, "secret "+s.Name)
+				set(OAuthTokenVar, value, "secret "+s.Name)
+			default:
+				set(ref.Var, value, "secret "+s.Name)
 			}
 		}
 		if len(missing) > 0 {
@@ -171,6 +194,19 @@ func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, warnings, nil
+}
+
+// isAPIKeyName reports whether name is a variable an API key goes in (NAME_API_KEY).
+func isAPIKeyName(name string) bool {
+	_, ok := discovery.ProviderForVariable(name)
+	return ok
+}
+
+func agentName(a string) string {
+	if a == "codex" {
+		return "Codex"
+	}
+	return "Claude Code"
 }
 
 func isAnthropic(s store.Secret) bool {

@@ -69,7 +69,8 @@ func TestResolve(t *testing.T) {
 	for _, v := range vars {
 		got[v.Name] = v.Value
 	}
-	want := map[string]string{"X": "t-value", "ANTHROPIC_API_KEY": "oat", OAuthTokenVar: "oat"}
+	// an Anthropic OAuth token asked for under an API-key name goes in as the OAuth variable only
+	want := map[string]string{"X": "t-value", OAuthTokenVar: "oat"}
 	if len(got) != len(want) {
 		t.Fatalf("vars %v, want %v", got, want)
 	}
@@ -96,10 +97,42 @@ func TestResolve(t *testing.T) {
 
 func TestResolveProviders(t *testing.T) {
 	res := discovery.Result{Credentials: []discovery.Credential{
-		{Provider: "anthropic", Value: "oauth-tok", Kind: discovery.KindOAuth},
+		{Provider: "anthropic", Value: "oauth-tok", Kind: discovery.KindOAuth, Source: "amika_oauth"},
 		{Provider: "groq", Value: "gsk", Kind: discovery.KindAPIKey},
+		{Provider: "openai", Value: "chatgpt-tok", Kind: discovery.KindOAuth, Source: "codex", LeftToAgent: true},
+		{Provider: "github-copilot", Value: "gho", Kind: discovery.KindOAuth, Source: "amika_oauth"},
 	}}
-	opt := Options{Providers: []string{"claude"}, Discover: func() (discovery.Result, error) { return res, nil }}
+	for _, c := range []struct {
+		providers []string
+		want      string
+		warns     int
+	}{
+		// an Anthropic OAuth token from amika's store: the OAuth variable only
+		{[]string{"claude"}, "CLAUDE_CODE_OAUTH_TOKEN", 0},
+		{[]string{"groq"}, "GROQ_API_KEY", 0},
+		// an agent's own login resolves its provider and adds nothing, silently
+		{[]string{"codex"}, "", 0},
+		// an OAuth token no variable takes adds nothing, with a warning
+		{[]string{"github-copilot"}, "", 1},
+	} {
+		opt := Options{Providers: c.providers, Discover: func() (discovery.Result, error) { return res, nil }}
+		vars, warns, err := Resolve(opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, v := range vars {
+			names = append(names, v.Name)
+		}
+		if strings.Join(names, " ") != c.want || len(warns) != c.warns {
+			t.Errorf("--provider %v gives %v, warnings %v; want %q", c.providers, names, warns, c.want)
+		}
+	}
+	opt := Options{Providers: []string{"mistral"}, Discover: func() (discovery.Result, error) { return res, nil }}
+	if _, _, err := Resolve(opt); err == nil || !strings.Contains(err.Error(), "mistral") {
+		t.Errorf("missing provider: %v", err)
+	}
+	opt = Options{Discovered: true, Discover: func() (discovery.Result, error) { return res, nil }}
 	vars, _, err := Resolve(opt)
 	if err != nil {
 		t.Fatal(err)
@@ -108,11 +141,7 @@ func TestResolveProviders(t *testing.T) {
 	for _, v := range vars {
 		names = append(names, v.Name)
 	}
-	if strings.Join(names, " ") != "ANTHROPIC_API_KEY CLAUDE_API_KEY CLAUDE_CODE_OAUTH_TOKEN" {
-		t.Errorf("--provider claude gives %v", names)
-	}
-	opt.Providers = []string{"mistral"}
-	if _, _, err := Resolve(opt); err == nil || !strings.Contains(err.Error(), "mistral") {
-		t.Errorf("missing provider: %v", err)
+	if strings.Join(names, " ") != "CLAUDE_CODE_OAUTH_TOKEN GROQ_API_KEY" {
+		t.Errorf("--discovered gives %v", names)
 	}
 }

@@ -454,9 +454,11 @@ func (s Session) WriteRefresh(w io.Writer, id string, inUse int) error {
 	if err != nil {
 		return err
 	}
-	as, warns := discovery.Assignments(res.Credentials)
+	as, warns := discovery.Assignments(res.Credentials, discovery.ModeHandout)
 	s.Warn(append(res.Warnings, warns...))
-	r := NewRefresh(s.Shell, Filter(as, s.Filter), s.Lookup, WatchPaths(s.Paths), stamp, slot, stampTime)
+	as = Filter(as, s.Filter)
+	r := NewRefresh(s.Shell, as, s.Lookup, WatchPaths(s.Paths), stamp, slot, stampTime)
+	s.Warn(loginOverride(res, as, r))
 	return r.Write(w)
 }
 

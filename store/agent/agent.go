@@ -28,7 +28,7 @@ func Provider(agent string) string { return discovery.Canonical(agent) }
 
 // EnvKey is the variable an agent's API key is read from when no value is given: the
 // provider's first variable name (ANTHROPIC_API_KEY, OPENAI_API_KEY).
-func EnvKey(agent string) string { return discovery.EnvNames(Provider(agent))[0] }
+func EnvKey(agent string) string { return discovery.EnvNames(Provider(agent), discovery.KindAPIKey)[0] }
 
 // Candidate is one credential found for an agent.
 type Candidate struct {

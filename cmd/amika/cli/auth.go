@@ -3,14 +3,19 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
+	"os/user"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/discovery/agentkeyring"
 	"github.com/amika-dev/amika/shellinit"
 )
 
@@ -18,6 +23,8 @@ import (
 type discoveryFlags struct {
 	homedir string
 	noOAuth bool
+	// reference reads only what the reference tool reads (auth extract --reference-names).
+	reference bool
 }
 
 func (f *discoveryFlags) register(cmd *cobra.Command) {
@@ -30,8 +37,54 @@ func (f *discoveryFlags) discover() (discovery.Result, error) {
 	if err != nil {
 		return discovery.Result{}, err
 	}
-	return discovery.Discover(discovery.Options{Paths: paths, Now: time.Now(), NoOAuth: f.noOAuth, Stored: storedSecrets(paths, f.homedir),
-		Extra: teamSources(paths, f.homedir)}), nil
+	opt := discovery.Options{Paths: paths, Now: time.Now(), NoOAuth: f.noOAuth, ReferenceOnly: f.reference,
+		Stored: storedSecrets(paths, f.homedir), Getenv: os.Getenv, Identity: identity, Extra: teamSources(paths, f.homedir)}
+	if !f.reference {
+		opt.Keyring = agentKeyring(paths, f.homedir)
+	}
+	return discovery.Discover(opt), nil
+}
+
+// agentKeyring reads the agents' own keyring items (Codex's keyring store, Gemini CLI's
+// API key, Claude Code's Keychain item on macOS) where amika uses the keyring: the store's
+// bounded probe decides, and AMIKA_STORE=file keeps amika off D-Bus altogether. With
+// --homedir naming another home, the keyring (this user's) is not read.
+func agentKeyring(p discovery.Paths, homedir string) *discovery.Keyring {
+	k := &discovery.Keyring{Label: "keyring"}
+	if runtime.GOOS == "darwin" {
+		k.Label = "keychain"
+	}
+	if homedir != "" {
+		if own, err := discovery.DefaultPaths(""); err != nil || filepath.Clean(own.Home) != filepath.Clean(p.Home) {
+			k.Unavailable = "--homedir is not this user's home"
+			return k
+		}
+	}
+	c, err := chooseStore()
+	switch {
+	case err != nil:
+		k.Unavailable = err.Error()
+	case c.Backend != "keyring":
+		k.Unavailable = "no keyring in use (" + c.Reason + ")"
+	case agentkeyring.Reader() == nil:
+		k.Unavailable = "amika reads no agent's keyring items on " + runtime.GOOS
+	default:
+		k.Read = agentkeyring.Reader()
+	}
+	return k
+}
+
+// identity is what Gemini CLI derives its file key from: the host name and the user name.
+func identity() (string, string, error) {
+	host, err := os.Hostname()
+	if err != nil {
+		return "", "", err
+	}
+	u, err := user.Current()
+	if err != nil {
+		return "", "", err
+	}
+	return host, u.Username, nil
 }
 
 func warn(w io.Writer, warnings []discovery.Warning) {
@@ -59,7 +112,16 @@ func newExtractCmd() *cobra.Command {
 		Use:   "extract",
 		Short: "Print the discovered credentials as shell assignments",
 		Long: `Print one credential per provider, resolved by source priority, as shell assignments
-sorted by variable name.
+sorted by variable name. Each credential is named as its client takes it: an API key as
+ANTHROPIC_API_KEY and CLAUDE_API_KEY (openai: OPENAI_API_KEY and CODEX_API_KEY; any other
+provider P: P_API_KEY), an Anthropic OAuth token as CLAUDE_CODE_OAUTH_TOKEN only. Another
+provider's OAuth token has no variable its client takes: --format json lists it, with an
+empty name; the shell formats leave it out.
+
+--reference-names prints what the reference tool prints, byte for byte: its sources only,
+and every credential under the API-key names, OAuth tokens included. Claude Code sends
+whatever is in ANTHROPIC_API_KEY as an API key, so an OAuth token there fails: use it only
+for tools that expect the reference's output.
 
   eval "$(amika auth extract --export)"          # bash, zsh, sh
   amika auth extract --export --format fish | source
@@ -74,14 +136,28 @@ sorted by variable name.
 			if err != nil {
 				return err
 			}
-			as, warns := discovery.Assignments(res.Credentials)
+			mode := discovery.ModePrint
+			if df.reference {
+				mode = discovery.ModeReference
+			}
+			as, warns := discovery.Assignments(res.Credentials, mode)
 			warn(cmd.ErrOrStderr(), append(res.Warnings, warns...))
+			if f != shellinit.FormatJSON {
+				named := as[:0:0]
+				for _, a := range as {
+					if a.Name != "" {
+						named = append(named, a)
+					}
+				}
+				as = named
+			}
 			return shellinit.WriteAssignments(cmd.OutOrStdout(), f, export, as)
 		},
 	}
 	df.register(cmd)
 	cmd.Flags().BoolVar(&export, "export", false, "export the variables (export NAME=… / set -gx)")
 	cmd.Flags().StringVar(&format, "format", "sh", "output format: sh, fish or json")
+	cmd.Flags().BoolVar(&df.reference, "reference-names", false, "print exactly what the reference tool prints (API-key names for every credential)")
 	return cmd
 }
 
@@ -93,7 +169,12 @@ func newSourcesCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sources",
 		Short: "Show every credential source, its state and what it yields (values masked)",
-		Args:  wrapArgs(cobra.NoArgs),
+		Long: `Show every file, keyring item and variable discovery reads, highest priority first,
+what state it is in and what it yields, values masked. An OAuth token from an agent's own
+login (Claude Code, Codex, OpenCode, Gemini CLI, Amp) is marked "left to" that agent: the
+agent reads and refreshes it itself, so the shell hooks, direnv and amika run do not hand
+it out (amika auth extract still prints it).`,
+		Args: wrapArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkOutput(output); err != nil {
 				return err
@@ -102,10 +183,16 @@ func newSourcesCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if output == "json" {
-				return writeSourcesJSON(cmd.OutOrStdout(), res)
+			warnings := res.Warnings
+			as, _ := discovery.Assignments(res.Credentials, discovery.ModeHandout)
+			for _, w := range discovery.LoginOverride(res, as, nil) {
+				w.Reason += " whenever a shell hook, direnv or amika run hands it out; to keep the subscription, leave anthropic out (a provider filter on amika init, use amika) or use amika init --lazy"
+				warnings = append(warnings, w)
 			}
-			warn(cmd.ErrOrStderr(), res.Warnings)
+			if output == "json" {
+				return writeSourcesJSON(cmd.OutOrStdout(), res, warnings)
+			}
+			warn(cmd.ErrOrStderr(), warnings)
 			home, _ := discovery.DefaultPaths(df.homedir)
 			return writeSourcesTable(cmd.OutOrStdout(), res, home.Home)
 		},
@@ -116,7 +203,7 @@ func newSourcesCmd() *cobra.Command {
 }
 
 func stateText(f discovery.FileReport) string {
-	if f.Reason != "" && f.State == discovery.StateMalformed {
+	if f.Reason != "" && (f.State == discovery.StateMalformed || f.State == discovery.StateNotRead) {
 		return fmt.Sprintf("%s: %s", f.State, f.Reason)
 	}
 	if f.State == discovery.StateShadowed {
@@ -146,14 +233,33 @@ func shadowedBy(f discovery.FileReport, i int) string {
 	return f.ShadowedBy[i]
 }
 
+// printable shows a name from a file on one line: a name holding control or non-ASCII
+// characters is quoted with them escaped, so no name can move the cursor or forge a row.
+func printable(name string) string {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return strconv.QuoteToASCII(name)
+		}
+	}
+	return name
+}
+
+// leftToAgent says why a credential is not handed out by hooks, direnv and run.
+func leftToAgent(c discovery.Credential) string {
+	return "left to " + c.Agent() + ": its own login"
+}
+
 func providerText(f discovery.FileReport) string {
 	var parts []string
 	for i, c := range f.Found {
-		p := c.Provider + "=" + discovery.Mask(c.Value)
+		p := printable(c.Provider) + "=" + discovery.Mask(c.Value)
 		if c.Kind == discovery.KindOAuth {
 			p += " (oauth"
 			if !c.Expires.IsZero() {
 				p += ", expires " + c.Expires.UTC().Format(time.RFC3339)
+			}
+			if c.LeftToAgent {
+				p += ", " + leftToAgent(c)
 			}
 			p += ")"
 		}
@@ -163,7 +269,10 @@ func providerText(f discovery.FileReport) string {
 		parts = append(parts, p)
 	}
 	for _, c := range f.Expired {
-		parts = append(parts, c.Provider+"="+discovery.Mask(c.Value)+" (oauth, expired "+c.Expires.UTC().Format(time.RFC3339)+")")
+		parts = append(parts, printable(c.Provider)+"="+discovery.Mask(c.Value)+" (oauth, expired "+c.Expires.UTC().Format(time.RFC3339)+")")
+	}
+	for _, l := range f.Listed {
+		parts = append(parts, printable(l.Name)+"="+discovery.Mask(l.Value)+" ("+l.Kind+": "+l.Note+")")
 	}
 	if len(parts) == 0 {
 		return "-"
@@ -175,7 +284,7 @@ func writeSourcesTable(w io.Writer, res discovery.Result, home string) error {
 	tw := newTable(w)
 	fmt.Fprintln(tw, "PRIORITY\tSOURCE\tPATH\tSTATE\tPROVIDERS")
 	for _, f := range res.Files {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", f.Priority, f.Source, tildePath(f.Path, home), stateText(f), providerText(f))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", f.Priority, f.Source, printable(tildePath(f.Path, home)), stateText(f), providerText(f))
 	}
 	return tw.Flush()
 }
@@ -197,6 +306,9 @@ type jsonFound struct {
 	Expires    *string `json:"expires"` // RFC 3339; null: no expiry
 	ShadowedBy string  `json:"shadowed_by,omitempty"`
 	Expired    bool    `json:"expired,omitempty"` // an expired OAuth token, not used
+	// LeftToAgent names the agent whose own login this is (not handed out; Note says why).
+	LeftToAgent string `json:"left_to_agent,omitempty"`
+	Note        string `json:"note,omitempty"`
 }
 
 type jsonSource struct {
@@ -222,7 +334,7 @@ func jsonState(s discovery.State) string {
 	return strings.ReplaceAll(string(s), " ", "_")
 }
 
-func writeSourcesJSON(w io.Writer, res discovery.Result) error {
+func writeSourcesJSON(w io.Writer, res discovery.Result, warnings []discovery.Warning) error {
 	out := jsonSources{Sources: []jsonSource{}, Warnings: []string{}}
 	for _, f := range res.Files {
 		s := jsonSource{Source: f.Source, Priority: f.Priority, Path: f.Path, State: jsonState(f.State), Reason: f.Reason, Found: []jsonFound{}}
@@ -232,15 +344,22 @@ func writeSourcesJSON(w io.Writer, res discovery.Result) error {
 				e := c.Expires.UTC().Format(time.RFC3339)
 				j.Expires = &e
 			}
+			if c.LeftToAgent {
+				j.LeftToAgent = c.Agent()
+				j.Note = c.Agent() + " reads and refreshes its own login: the shell hooks, direnv and amika run leave it to it"
+			}
 			s.Found = append(s.Found, j)
 		}
 		for _, c := range f.Expired {
 			e := c.Expires.UTC().Format(time.RFC3339)
 			s.Found = append(s.Found, jsonFound{Provider: c.Provider, Masked: discovery.Mask(c.Value), Kind: string(c.Kind), Expires: &e, Expired: true})
 		}
+		for _, l := range f.Listed {
+			s.Found = append(s.Found, jsonFound{Provider: l.Name, Masked: discovery.Mask(l.Value), Kind: l.Kind, Note: l.Note})
+		}
 		out.Sources = append(out.Sources, s)
 	}
-	for _, x := range res.Warnings {
+	for _, x := range warnings {
 		out.Warnings = append(out.Warnings, x.String())
 	}
 	return writeJSON(w, out)

@@ -23,12 +23,17 @@ git credentials (protocol=, host=, path=, username=, …) are kept in the amika 
   or, with git-credential-amika (a link to amika) on PATH:
   git config --global credential.helper amika
 
-provider=NAME answers with the key amika auth extract resolves for that provider (so does
-host= of a provider's API, e.g. api.anthropic.com); name=SECRET answers with a stored secret.
+provider=NAME answers with that provider's API key as amika auth extract finds it, never
+with an OAuth token (only OAuth found: exit status 1 and why). git asking for a provider's
+API host (api.anthropic.com, api.openai.com, …) gets the key only over https to exactly that
+host. name=SECRET answers with a stored secret.
 
-The bare form prints only the secret and a newline (exit status 1 when nothing is found):
+The bare form prints only the API key or secret and a newline (exit status 1 when there is
+none), for Claude Code's apiKeyHelper and $(…):
   amika credential get anthropic
-  export OPENAI_API_KEY="$(amika credential get openai)"`,
+  export OPENAI_API_KEY="$(amika credential get openai)"
+
+Reference: docs/credential-helper.md`,
 		Args: wrapArgs(cobra.RangeArgs(1, 2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// The store lives where openStore puts it (not under --homedir, which only
@@ -39,10 +44,10 @@ The bare form prints only the secret and a newline (exit status 1 when nothing i
 			}
 			opt := helper.Options{
 				OpenStore: openStore,
-				Discover: func() ([]discovery.Credential, error) {
+				Discover: func() (discovery.Result, error) {
 					res, err := df.discover()
 					warn(cmd.ErrOrStderr(), res.Warnings)
-					return res.Credentials, err
+					return res, err
 				},
 				LockPath: filepath.Join(paths.DataDir, "amika", "git-credential.lock"),
 			}

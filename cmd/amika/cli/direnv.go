@@ -59,9 +59,13 @@ reloads the environment; leaving the directory unloads it.`,
 					return err
 				}
 				var warns []discovery.Warning
-				as, warns = discovery.Assignments(res.Credentials)
-				warn(cmd.ErrOrStderr(), append(res.Warnings, warns...))
+				as, warns = discovery.Assignments(res.Credentials, discovery.ModeHandout)
 				as = shellinit.Filter(as, args)
+				for _, w := range discovery.LoginOverride(res, as, nil) {
+					w.Reason += "; to keep the subscription, leave anthropic out (use amika openai …)"
+					warns = append(warns, w)
+				}
+				warn(cmd.ErrOrStderr(), append(res.Warnings, warns...))
 			}
 			var extra []shellinit.Var
 			if len(refs) > 0 {
