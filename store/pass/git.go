@@ -216,7 +216,7 @@ func (s *Store) Sync(ctx context.Context) (SyncResult, error) {
 
 // pushAttempts bounds how often a push rejected because the remote moved meanwhile (another
 // member pushed) is retried after a new rebase.
-const pushAttempts = 8
+const pushAttempts = 12
 
 func (s *Store) sync(ctx context.Context) (SyncResult, error) {
 	var res SyncResult
@@ -284,8 +284,10 @@ func (s *Store) sync(ctx context.Context) (SyncResult, error) {
 			return res, fmt.Errorf("%s: %w", s.cfg.Dir, err)
 		}
 		tracking = "refs/remotes/" + remote + "/" + merge
-		// Let the other writer finish before trying again.
-		time.Sleep(time.Duration(attempt)*25*time.Millisecond + time.Duration(rand.IntN(50))*time.Millisecond)
+		// Let the other writer finish before trying again: exponential backoff with jitter,
+		// so two clones pushing in turn do not keep colliding.
+		backoff := min(50*time.Millisecond<<attempt, time.Second)
+		time.Sleep(backoff/2 + rand.N(backoff))
 	}
 	if cfg, _ := s.git(ctx, "config", "branch."+branch+".remote"); strings.TrimSpace(cfg) == "" && tracking != "" {
 		s.git(ctx, "branch", "-q", "--set-upstream-to="+remote+"/"+merge)
