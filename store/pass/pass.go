@@ -181,9 +181,10 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// readFile reads one .gpg file: a regular file, bounded.
+// readFile reads one .gpg file: a regular file, not a symlink (a teammate's commit could
+// point one anywhere), bounded.
 func readFile(path string) ([]byte, error) {
-	data, err := safefile.ReadFile(path, maxFile)
+	data, err := safefile.ReadFileNoFollow(path, maxFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNotFound
 	}

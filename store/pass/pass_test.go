@@ -366,6 +366,17 @@ func TestErrors(t *testing.T) {
 	if !errors.Is(err, ErrNoSecretKey) || strings.Contains(err.Error(), "bob-only") || strings.Count(err.Error(), "\n") > 0 {
 		t.Fatalf("foreign key: %v", err)
 	}
+	// a symlink, which a teammate's commit could point anywhere, is not followed
+	mine, _ := alice.GPG([]byte("outside\n"), "--encrypt", "--recipient", alice.Fingerprint)
+	outside := filepath.Join(t.TempDir(), "outside.gpg")
+	os.WriteFile(outside, mine, 0o600)
+	os.Symlink(outside, s.Path("LINK"))
+	if _, err := s.Get(ctx, "LINK"); err == nil {
+		t.Fatal("read a secret through a symlink")
+	}
+	if names, _ := s.Names(); strings.Contains(strings.Join(names, " "), "LINK") {
+		t.Fatalf("Names lists a symlink: %v", names)
+	}
 	// a FIFO where a secret should be never blocks
 	fifo := s.Path("FIFO")
 	if err := mkfifo(fifo); err == nil {
@@ -509,5 +520,50 @@ func TestLockedKey(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(log); strings.Count(string(data), "launched") != 1 {
 		t.Fatalf("pinentry launched %d times", strings.Count(string(data), "launched"))
+	}
+}
+
+// With PASSWORD_STORE_SIGNING_KEY, as with pass, only a .gpg-id signed by one of those keys
+// says whom to encrypt to: a recipient slipped in without a signature is refused.
+func TestSignedGPGID(t *testing.T) {
+	alice, mallory := newUser(t, "Alice", ""), newUser(t, "Mallory", "")
+	alice.Import(mallory)
+	s := clone(t, alice, bareRemote(t))
+	s.cfg.Getenv = func(name string) string {
+		switch name {
+		case "GNUPGHOME":
+			return alice.Home
+		case "PASSWORD_STORE_SIGNING_KEY":
+			return alice.Fingerprint
+		}
+		return ""
+	}
+	if err := s.Init(ctx, []string{alice.Fingerprint}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(s.Dir(), ".gpg-id.sig")); err != nil {
+		t.Fatal(".gpg-id was not signed")
+	}
+	mustSet(t, s, "A_API_KEY", "a")
+	// pass accepts the signature amika made, and refuses the .gpg-id once it is changed
+	passInsert := func() error {
+		cmd := exec.Command("pass", "insert", "-e", "amika/P")
+		cmd.Env = append(alice.Env(), "PASSWORD_STORE_DIR="+s.Dir(), "PASSWORD_STORE_SIGNING_KEY="+alice.Fingerprint)
+		cmd.Stdin = strings.NewReader("p\n")
+		return cmd.Run()
+	}
+	needTools(t, "pass")
+	if err := passInsert(); err != nil {
+		t.Fatalf("pass refuses the .gpg-id amika signed: %v", err)
+	}
+	f, _ := os.OpenFile(filepath.Join(s.Dir(), ".gpg-id"), os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(mallory.Fingerprint + "\n")
+	f.Close()
+	err := s.Set(ctx, []Entry{{Name: "B_API_KEY", Value: "b"}}, nil, "")
+	if err == nil || !strings.Contains(err.Error(), "not signed by a key of PASSWORD_STORE_SIGNING_KEY") {
+		t.Fatalf("unsigned .gpg-id: %v", err)
+	}
+	if passInsert() == nil {
+		t.Fatal("pass accepted the changed .gpg-id")
 	}
 }

@@ -575,6 +575,24 @@ func listScopes(f *scopeFlag) ([]store.Store, error) {
 	return out, nil
 }
 
+// openStoreWithTeams is your own store, then the team stores, for reading secrets by name
+// (`amika run --secret`, `--claude`, `use amika`); writes go to your own.
+func openStoreWithTeams() (store.Store, error) {
+	st, err := openStore()
+	if err != nil {
+		return nil, err
+	}
+	teams, _, err := teamStores()
+	if err != nil || len(teams) == 0 {
+		return st, err
+	}
+	l := store.Layered{st}
+	for _, t := range teams {
+		l = append(l, openTeam(t, false))
+	}
+	return l, nil
+}
+
 // scopeOf is "user" for your own store, else the team store's name.
 func scopeOf(st store.Store) string {
 	if p, ok := st.(*store.Pass); ok {
