@@ -15,6 +15,10 @@ import (
 // amika may not ask for it (hooks, `credential get`, `run`, anything without a terminal).
 var ErrLocked = errors.New("the secret key is locked: its passphrase is not cached in gpg-agent (run `amika store unlock`)")
 
+// ErrTimeout is a gpg that did not finish in time: gpg-agent hung, or a smartcard waits for
+// a touch nobody gives.
+var ErrTimeout = errors.New("gpg did not finish in time")
+
 // ErrNoSecretKey is a file encrypted to none of the user's keys.
 var ErrNoSecretKey = errors.New("not encrypted to any key of yours")
 
@@ -42,6 +46,10 @@ type status struct {
 	validSig  []string // VALIDSIG: the signing key's and its primary key's fingerprints
 	lastHuman string   // gpg's last "gpg: …" line, for unexpected failures
 }
+
+// defaultTimeout bounds a gpg run that asks nobody anything: a decryption through a
+// working agent takes milliseconds.
+const defaultTimeout = 5 * time.Second
 
 // gpg-error codes seen in ERROR status lines.
 const (
@@ -123,7 +131,7 @@ func (g *gpgRunner) args(extra ...string) []string {
 func (g *gpgRunner) run(ctx context.Context, input []byte, args ...string) ([]byte, status, error) {
 	timeout := g.timeout
 	if timeout == 0 {
-		timeout = 10 * time.Second
+		timeout = defaultTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -137,7 +145,7 @@ func (g *gpgRunner) run(ctx context.Context, input []byte, args ...string) ([]by
 	err := cmd.Run()
 	st := parseStatus(stderr.Bytes())
 	if ctx.Err() == context.DeadlineExceeded {
-		return nil, st, fmt.Errorf("gpg did not finish within %v (gpg-agent busy, or a smartcard waiting?)", timeout)
+		return nil, st, fmt.Errorf("%w (%v): gpg-agent does not answer, or a smartcard waits for a touch", ErrTimeout, timeout)
 	}
 	var ee *exec.ExitError
 	if err != nil && !errors.As(err, &ee) {

@@ -53,7 +53,7 @@ type Config struct {
 	RequireGit bool
 	// AutoSync pulls and pushes after every commit, when the repository has a remote.
 	AutoSync bool
-	// Timeout bounds one gpg run (default 10s; 5 minutes when Interactive).
+	// Timeout bounds one gpg run (default 5s; 5 minutes when Interactive).
 	Timeout time.Duration
 }
 
@@ -226,14 +226,15 @@ type Result struct {
 // workers bounds the gpg processes GetMany runs at once.
 const workers = 4
 
-// GetMany decrypts the named secrets, a few at a time. A locked key stops the rest at once
-// (they would fail the same way): their results carry ErrLocked too, without running gpg.
+// GetMany decrypts the named secrets, a few at a time. A locked key or a gpg that does not
+// answer stops the rest at once (they would fail the same way): their results carry the
+// same error, without running gpg.
 func (s *Store) GetMany(ctx context.Context, names []string) []Result {
 	out := make([]Result, len(names))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var mu sync.Mutex
-	locked := false
+	var stopped error
 	next := 0
 	var wg sync.WaitGroup
 	for w := 0; w < min(workers, len(names)); w++ {
@@ -244,21 +245,23 @@ func (s *Store) GetMany(ctx context.Context, names []string) []Result {
 				mu.Lock()
 				i := next
 				next++
-				stop := locked
+				stop := stopped
 				mu.Unlock()
 				if i >= len(names) {
 					return
 				}
 				out[i].Name = names[i]
-				if stop {
-					out[i].Err = s.fail(s.Path(names[i]), ErrLocked)
+				if stop != nil {
+					out[i].Err = s.fail(s.Path(names[i]), stop)
 					continue
 				}
 				out[i].Entry, out[i].Err = s.Get(ctx, names[i])
-				if errors.Is(out[i].Err, ErrLocked) {
-					mu.Lock()
-					locked = true
-					mu.Unlock()
+				for _, e := range []error{ErrLocked, ErrTimeout} {
+					if errors.Is(out[i].Err, e) {
+						mu.Lock()
+						stopped = e
+						mu.Unlock()
+					}
 				}
 			}
 		}()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -565,5 +566,60 @@ func TestSignedGPGID(t *testing.T) {
 	}
 	if passInsert() == nil {
 		t.Fatal("pass accepted the changed .gpg-id")
+	}
+}
+
+// A gpg-agent that accepts connections and never answers (hung, or a smartcard waiting for
+// a touch): every read is bounded, and the first that runs out stops the others.
+func TestAgentHangs(t *testing.T) {
+	alice := newUser(t, "Alice", "")
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, ".gpg-id"), []byte(alice.Fingerprint+"\n"), 0o600)
+	s := New(Config{Dir: dir, LockFile: filepath.Join(t.TempDir(), "lock"), Getenv: userEnv(alice), Timeout: time.Second})
+	var entries []Entry
+	for i := 0; i < 12; i++ {
+		entries = append(entries, Entry{Name: fmt.Sprintf("K%02d", i), Value: "v"})
+	}
+	if err := s.Set(ctx, entries, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	// the agent is replaced by a socket that never answers
+	run(t, alice.Env(), "", "gpgconf", "--kill", "gpg-agent")
+	l, err := net.Listen("unix", filepath.Join(alice.Home, "S.gpg-agent"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var mu sync.Mutex
+	conns := 0
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns++
+			mu.Unlock()
+			defer c.Close()
+		}
+	}()
+	names, _ := s.Names()
+	done := make(chan []Result, 1)
+	go func() { done <- s.GetMany(ctx, names) }()
+	select {
+	case res := <-done:
+		for _, r := range res {
+			if !errors.Is(r.Err, ErrTimeout) {
+				t.Errorf("%s: %v", r.Name, r.Err)
+			}
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("a hung agent hung the read")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if conns > workers {
+		t.Fatalf("%d gpg runs waited for the hung agent; the first timeout should stop the rest (at most %d at once)", conns, workers)
 	}
 }
