@@ -188,40 +188,29 @@ type Result struct {
 	Warnings    []Warning
 }
 
-// maxFileSize bounds what discovery reads from one file, so that a run stays within 64 MiB
-// of memory whatever it finds. Claude Code's state file runs to megabytes for a heavy user;
-// a file far beyond that is not an agent's credential file.
-const maxFileSize = 40 << 20
+// File size limits keep a run within 64 MiB of memory and well under half a second
+// whatever the files hold. Claude Code's state file (.claude.json, .config.json) runs to
+// megabytes for a heavy user, and only one of the two is read; amika's own stores hold
+// every secret a user keeps; an agent's credential file holds a few tokens.
+const (
+	maxFileSize       = 4 << 20  // an agent's credential file
+	maxStoreFileSize  = 16 << 20 // amika's flat files
+	maxClaudeFileSize = 40 << 20 // Claude Code's global state
+)
+
+// maxProblems bounds the warnings one file gives about its entries.
+const maxProblems = 10
 
 // Discover reads every source and resolves one credential per provider.
 func Discover(opt Options) Result {
 	var res Result
 	won := map[string]winner{}
 	var reader safefile.Reader
-	record := func(rep *FileReport, c *parseContext) {
-		for _, p := range c.problems {
-			res.Warnings = append(res.Warnings, Warning{rep.Source, rep.Path, p})
-		}
-		if rep.State == StateMalformed {
-			res.Warnings = append(res.Warnings, Warning{rep.Source, rep.Path, rep.Reason})
-		}
-		for _, cred := range c.expired {
-			cred.Source, cred.Priority, cred.File = rep.Source, rep.Priority, rep.Path
-			rep.Expired = append(rep.Expired, cred)
-		}
-		for _, cred := range c.found {
-			cred.Source, cred.Priority, cred.File = rep.Source, rep.Priority, rep.Path
-			rep.Found = append(rep.Found, cred)
-			if _, taken := won[cred.Provider]; !taken {
-				won[cred.Provider] = winner{cred, len(res.Files), len(rep.Found) - 1}
-			}
-		}
-		rep.Listed = c.listed
-	}
 	extra := opt.Extra
 	if opt.ReferenceOnly {
 		extra = nil
 	}
+	// readExtra reads the extra stores ranked above priority.
 	readExtra := func(above int) {
 		for len(extra) > 0 && extra[0].Priority > above {
 			x := extra[0]
@@ -232,7 +221,16 @@ func Discover(opt Options) Result {
 				return nil, readStored(&StoredSecrets{Label: x.Label, Read: x.Read}, c)
 			}, nil, &c)
 			rep.Present = rep.State != StateMissing
-			record(&rep, &c)
+			if rep.State == StateMalformed {
+				res.Warnings = append(res.Warnings, Warning{x.ID, x.Label, rep.Reason})
+			}
+			for _, cred := range c.found {
+				cred.Source, cred.Priority, cred.File = x.ID, x.Priority, x.Label
+				rep.Found = append(rep.Found, cred)
+				if _, taken := won[cred.Provider]; !taken {
+					won[cred.Provider] = winner{cred, len(res.Files), len(rep.Found) - 1}
+				}
+			}
 			res.Files = append(res.Files, rep)
 		}
 	}
@@ -247,10 +245,10 @@ func Discover(opt Options) Result {
 			switch {
 			case loc.unavailable != "":
 				rep.State, rep.Reason = StateNotRead, loc.unavailable
-			case yielded:
-				rep.State, rep.Reason = StateNotRead, "an earlier file of "+src.ID+" yielded a credential"
 			case preferred != "":
 				rep.State, rep.Reason = StateNotRead, preferred
+			case yielded:
+				rep.State, rep.Reason = StateNotRead, "an earlier file of "+src.ID+" yielded a credential"
 			case src.OAuth && opt.NoOAuth:
 				rep.State = StateNoOAuth
 				rep.Present = loc.read == nil && exists(loc.path)
@@ -263,10 +261,33 @@ func Discover(opt Options) Result {
 				if loc.read != nil {
 					rep.State, rep.Reason = readOther(loc.read, parse, &c)
 				} else {
-					rep.State, rep.Reason = readSource(&reader, parse, loc.path, &c)
+					rep.State, rep.Reason = readSource(&reader, parse, loc.path, loc.limit(src), &c)
 				}
 				rep.Present = rep.State != StateMissing
-				record(&rep, &c)
+				for i, p := range c.problems {
+					if i == maxProblems {
+						p = fmt.Sprintf("%d more problems in this file not shown", len(c.problems)-i)
+					}
+					res.Warnings = append(res.Warnings, Warning{src.ID, loc.path, p})
+					if i == maxProblems {
+						break
+					}
+				}
+				if rep.State == StateMalformed {
+					res.Warnings = append(res.Warnings, Warning{src.ID, loc.path, rep.Reason})
+				}
+				for _, cred := range c.expired {
+					cred.Source, cred.Priority, cred.File = src.ID, src.Priority, loc.path
+					rep.Expired = append(rep.Expired, cred)
+				}
+				for _, cred := range c.found {
+					cred.Source, cred.Priority, cred.File = src.ID, src.Priority, loc.path
+					rep.Found = append(rep.Found, cred)
+					if _, taken := won[cred.Provider]; !taken {
+						won[cred.Provider] = winner{cred, len(res.Files), len(rep.Found) - 1}
+					}
+				}
+				rep.Listed = c.listed
 				yielded = len(c.found) > 0
 				if loc.preferred != "" && rep.State != StateMissing && (rep.State != StateMalformed || loc.evenMalformed) {
 					preferred = loc.preferred
@@ -290,8 +311,8 @@ func exists(path string) bool {
 }
 
 // readSource reads and parses one file and says what state it is in.
-func readSource(r *safefile.Reader, parse func([]byte, *parseContext) error, path string, c *parseContext) (state State, reason string) {
-	data, release, err := r.Read(path, maxFileSize)
+func readSource(r *safefile.Reader, parse func([]byte, *parseContext) error, path string, limit int64, c *parseContext) (state State, reason string) {
+	data, release, err := r.Read(path, limit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return StateMissing, ""
 	}
