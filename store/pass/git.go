@@ -251,7 +251,13 @@ func (s *Store) sync(ctx context.Context) (SyncResult, error) {
 			// An empty remote: nothing to pull, the first push creates the branch.
 			tracking = ""
 		}
-		if tracking != "" {
+		switch {
+		case tracking != "" && before == "":
+			// A clone made before anything was pushed: take the remote branch as it is.
+			if _, err := s.git(ctx, "checkout", "-q", "-B", branch, tracking); err != nil {
+				return res, fmt.Errorf("%s: %w", s.cfg.Dir, err)
+			}
+		case tracking != "":
 			if err := s.rebase(ctx, tracking, res.Remote); err != nil {
 				return res, err
 			}
@@ -292,15 +298,19 @@ func (s *Store) sync(ctx context.Context) (SyncResult, error) {
 	if cfg, _ := s.git(ctx, "config", "branch."+branch+".remote"); strings.TrimSpace(cfg) == "" && tracking != "" {
 		s.git(ctx, "branch", "-q", "--set-upstream-to="+remote+"/"+merge)
 	}
-	if before != "" {
-		out, _ := s.git(ctx, "diff", "--name-only", "-z", before, "HEAD")
+	changed := []string{"diff", "--name-only", "-z", before, "HEAD"}
+	if before == "" {
+		changed = []string{"ls-tree", "-r", "-z", "--name-only", "HEAD"}
+	}
+	if head, _ := s.git(ctx, "rev-parse", "-q", "--verify", "HEAD"); strings.TrimSpace(head) != "" {
+		out, _ := s.git(ctx, changed...)
 		for _, p := range strings.Split(out, "\x00") {
 			if p != "" {
 				res.Changed = append(res.Changed, p)
 			}
 		}
 	}
-	if idAfter := s.recipientLines(); strings.Join(idBefore, "\n") != strings.Join(idAfter, "\n") {
+	if idAfter := s.recipientLines(); idBefore != nil && strings.Join(idBefore, "\n") != strings.Join(idAfter, "\n") {
 		res.RecipientsBefore, res.RecipientsAfter = idBefore, idAfter
 	}
 	return res, nil

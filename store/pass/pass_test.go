@@ -623,3 +623,33 @@ func TestAgentHangs(t *testing.T) {
 		t.Fatalf("%d gpg runs waited for the hung agent; the first timeout should stop the rest (at most %d at once)", conns, workers)
 	}
 }
+
+// A clone made before the first push syncs: it takes the remote branch as it is.
+func TestSyncFreshClone(t *testing.T) {
+	alice, bob := newUser(t, "Alice", ""), newUser(t, "Bob", "")
+	passtest.Exchange(alice, bob)
+	remote := bareRemote(t)
+	b := clone(t, bob, remote) // empty
+	a := clone(t, alice, remote)
+	if err := a.Init(ctx, []string{alice.Fingerprint, bob.Fingerprint}); err != nil {
+		t.Fatal(err)
+	}
+	mustSet(t, a, "K", "v")
+	res, err := b.Sync(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(res.Changed, " ") != ".gpg-id amika/K.gpg" || res.RecipientsBefore != nil {
+		t.Fatalf("sync: %+v", res)
+	}
+	if got := mustGet(t, b, "K"); got != "v" {
+		t.Fatalf("Bob reads %q", got)
+	}
+	mustSet(t, b, "L", "w") // and pushes
+	if _, err := a.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, a, "L"); got != "w" {
+		t.Fatalf("Alice reads %q", got)
+	}
+}
