@@ -262,7 +262,7 @@ func (s *Store) sync(ctx context.Context) (SyncResult, error) {
 				return res, err
 			}
 		}
-		ahead := true
+		ahead := before != "" // an unborn branch on an empty remote has nothing to push
 		if tracking != "" {
 			out, _ := s.git(ctx, "rev-list", "--count", tracking+"..HEAD")
 			ahead = strings.TrimSpace(out) != "0"
