@@ -362,6 +362,9 @@ func newSecretStatusCmd() *cobra.Command {
 			if f, ok := st.(*store.File); ok {
 				location = f.Path()
 			}
+			if p, ok := st.(*store.Pass); ok {
+				location = p.SecretsDir()
+			}
 			count, listErr := -1, ""
 			if list, err := st.List(); err == nil {
 				count = len(list)
