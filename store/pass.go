@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"time"
@@ -20,9 +21,6 @@ type Pass struct {
 	engine *pass.Store
 	scope  string // "user", or the team store's name
 	paths  discovery.Paths
-	// listProblem is why List could not read some secrets' metadata (a locked key, a file
-	// encrypted to keys the user lacks); List still lists them.
-	listProblem error
 }
 
 // PassOptions are what differs between the personal store and a team store.
@@ -71,7 +69,22 @@ func PassLockFile(p discovery.Paths, dir string) string {
 	return filepath.Join(p.StateDir, "amika", "locks", "pass-"+hex.EncodeToString(sum[:8])+".lock")
 }
 
-func (b *Pass) Name() string { return "pass" }
+// Name is "pass" for the personal store, "team:NAME" for a team store: what `secret list`
+// shows in its STORE column.
+func (b *Pass) Name() string {
+	if b.scope == "user" {
+		return "pass"
+	}
+	return "team:" + b.scope
+}
+
+// Where says where the secrets are written, for messages.
+func (b *Pass) Where() string {
+	if b.scope == "user" {
+		return "the password store (" + b.paths.Tilde(b.engine.Dir()) + ")"
+	}
+	return "the team store " + b.scope + " (" + b.paths.Tilde(b.engine.Dir()) + ")"
+}
 
 // Scope is "user" for the personal store, else the team store's name.
 func (b *Pass) Scope() string { return b.scope }
@@ -91,6 +104,9 @@ func (b *Pass) Interactive() *Pass {
 	c.engine = b.engine.Interactive()
 	return &c
 }
+
+// Stores is the store as commands take it: this backend alone.
+func (b *Pass) Stores() *Stores { return &Stores{[]backend{b}} }
 
 // WatchPaths are the files and folders whose modification times change when the store
 // does, by amika, pass or a git pull: a hook compares them with its stamp.
@@ -113,10 +129,14 @@ func isPassKey(k string) bool {
 }
 
 func fromEntry(e pass.Entry) Secret {
-	s := Secret{Name: e.Name, Value: e.Value, Type: Type(e.Get("type")), Provider: discovery.Canonical(e.Get("provider")),
-		Origin: e.Get("origin"), Agent: e.Get("agent"), Label: e.Get("label")}
-	s.Created, _ = time.Parse(time.RFC3339, e.Get("created"))
-	s.Updated, _ = time.Parse(time.RFC3339, e.Get("updated"))
+	s := Secret{Name: e.Name, Value: e.Value, Meta: Meta{Type: Type(e.Get("type")), Provider: discovery.Canonical(e.Get("provider")),
+		Origin: e.Get("origin"), Agent: e.Get("agent"), Label: e.Get("label")}}
+	if t, err := time.Parse(time.RFC3339, e.Get("created")); err == nil {
+		s.Created = timeOf(t)
+	}
+	if t, err := time.Parse(time.RFC3339, e.Get("updated")); err == nil {
+		s.Updated = timeOf(t)
+	}
 	switch s.Type {
 	case TypeAPIKey, TypeOAuth, TypeGeneric:
 	default:
@@ -136,12 +156,8 @@ func toEntry(s Secret, prev *pass.Entry) pass.Entry {
 	}
 	add("type", string(s.Type))
 	add("provider", s.Provider)
-	if !s.Created.IsZero() {
-		add("created", s.Created.UTC().Format(time.RFC3339))
-	}
-	if !s.Updated.IsZero() {
-		add("updated", s.Updated.UTC().Format(time.RFC3339))
-	}
+	add("created", s.Created.String())
+	add("updated", s.Updated.String())
 	add("origin", s.Origin)
 	add("agent", s.Agent)
 	add("label", s.Label)
@@ -163,29 +179,34 @@ func (b *Pass) Get(name string) (Secret, error) {
 	if err != nil {
 		return Secret{}, err
 	}
-	return fromEntry(e), nil
+	s := fromEntry(e)
+	s.Store = b.Name()
+	return s, nil
 }
 
-func (b *Pass) Set(s Secret) error { return b.SetMany([]Secret{s}) }
+func (b *Pass) Value(name string) (string, error) {
+	s, err := b.Get(name)
+	return s.Value, err
+}
 
-// SetMany stores secrets in one commit: all or none. A *pass.SyncError says they were
+// Set stores secrets in one commit: all or none. A *pass.SyncError says they were
 // committed and could not be pushed.
-func (b *Pass) SetMany(secrets []Secret) error {
+func (b *Pass) Set(secrets ...Secret) error {
+	if err := validateAll(secrets); err != nil {
+		return err
+	}
 	entries := make([]pass.Entry, 0, len(secrets))
 	byName := map[string]Secret{}
 	for _, s := range secrets {
-		if err := Validate(s); err != nil {
-			return err
-		}
 		entries = append(entries, pass.Entry{Name: s.Name, Value: s.Value})
 		byName[s.Name] = s
 	}
 	now := time.Now()
 	err := b.engine.Set(ctxBackground, entries, func(next pass.Entry, prev *pass.Entry) pass.Entry {
-		var old *Secret
+		var old *Meta
 		if prev != nil {
 			p := fromEntry(*prev)
-			old = &p
+			old = &p.Meta
 		}
 		return toEntry(merge(byName[next.Name], old, now), prev)
 	}, "")
@@ -209,58 +230,90 @@ func (b *Pass) Delete(name string) error {
 }
 
 // List returns every secret's metadata, sorted by name. Metadata lives inside the encrypted
-// files: a secret that cannot be decrypted is listed by name alone, and ListProblem says why.
-func (b *Pass) List() ([]Secret, error) {
-	b.listProblem = nil
+// files: a secret that cannot be decrypted is listed by name alone, with a warning (one for
+// the store when its key is locked).
+func (b *Pass) List() ([]Secret, []Warning, error) {
 	names, err := b.engine.Names()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]Secret, 0, len(names))
+	var warns []Warning
+	locked := false
 	for _, r := range b.engine.GetMany(ctxBackground, names) {
 		if r.Err != nil {
-			if b.listProblem == nil {
-				b.listProblem = r.Err
+			out = append(out, Secret{Name: r.Name, Store: b.Name()})
+			switch {
+			case errors.Is(r.Err, pass.ErrLocked) || errors.Is(r.Err, pass.ErrTimeout):
+				if !locked {
+					warns = append(warns, Warning{Where: b.Where(), What: "metadata not shown: " + reason(r.Err)})
+				}
+				locked = true
+			default:
+				warns = append(warns, Warning{Where: b.Where(), What: r.Name + ".gpg: " + reason(r.Err)})
 			}
-			out = append(out, Secret{Name: r.Name})
 			continue
 		}
 		s := fromEntry(r.Entry)
-		s.Value = ""
+		s.Value, s.Store = "", b.Name()
 		out = append(out, s)
 	}
-	return out, nil
+	return out, warns, nil
 }
 
-// ListProblem is the first secret the last List could not read, or nil.
-func (b *Pass) ListProblem() error { return b.listProblem }
+// reason is an engine error without the file path it starts with.
+func reason(err error) string {
+	if why := errors.Unwrap(err); why != nil {
+		return why.Error()
+	}
+	return err.Error()
+}
 
-// Values decrypts the secrets keep accepts (nil: all), for discovery. Any failure fails the
-// whole store: a locked key locks all of it, and a store read in part would resolve
-// differently from one read whole.
-func (b *Pass) Values(keep func(string) bool) (map[string]string, error) {
+// isAgentID says whether a name may be an agent's credential (claude-LABEL, codex-LABEL),
+// which discovery takes when it is an OAuth login.
+func isAgentID(name string) bool {
+	return strings.HasPrefix(name, "claude-") || strings.HasPrefix(name, "codex-")
+}
+
+// forDiscovery decrypts what discovery takes: provider-style names, and agents' OAuth
+// credentials. Any failure fails the whole store: a locked key locks all of it, and a store
+// read in part would resolve differently from one read whole.
+func (b *Pass) forDiscovery() (stored, error) {
 	names, err := b.engine.Names()
 	if err != nil {
-		return nil, err
+		return stored{}, err
+	}
+	if len(names) == 0 {
+		return stored{}, fs.ErrNotExist
 	}
 	var want []string
 	for _, n := range names {
-		if keep == nil || keep(n) {
+		if variableName(n) || isAgentID(n) {
 			want = append(want, n)
 		}
 	}
-	out := make(map[string]string, len(want))
+	st := stored{variables: map[string]string{}}
 	for _, r := range b.engine.GetMany(ctxBackground, want) {
 		if r.Err != nil {
 			if errors.Is(r.Err, pass.ErrLocked) {
-				return nil, pass.ErrLocked
+				return stored{}, errors.New("the GnuPG key is locked (its passphrase is not cached, and amika does not ask here): run `amika store unlock`")
 			}
-			if why := errors.Unwrap(r.Err); why != nil { // the folder is the source's path already
-				return nil, fmt.Errorf("%s.gpg: %w", r.Name, why)
-			}
-			return nil, r.Err
+			return stored{}, fmt.Errorf("%s.gpg: %s", r.Name, reason(r.Err))
 		}
-		out[r.Name] = r.Entry.Value
+		s := fromEntry(r.Entry)
+		switch {
+		case variableName(r.Name):
+			st.variables[r.Name] = s.Value
+		case isLogin(s.Meta):
+			st.logins = append(st.logins, discovery.StoredLogin{Name: r.Name, Agent: s.Agent, JSON: s.Value})
+		}
 	}
-	return out, nil
+	return st, nil
 }
+
+func (b *Pass) stored() discovery.StoredSecrets {
+	return storedRow(b.engine.SecretsDir(), b.forDiscovery)
+}
+
+// DiscoveryRow is the store as one row of discovery (team stores are rows of their own).
+func (b *Pass) DiscoveryRow() discovery.StoredSecrets { return b.stored() }

@@ -229,3 +229,14 @@ func WatchPaths(p discovery.Paths, getenv func(string) string) []string {
 	}
 	return out
 }
+
+// With returns the store reading, after s's backends, the team stores: for reading secrets
+// by name (`amika run --secret`, `use amika`), a team's secret needing no copy of its own.
+// Writes still go to s's first backend.
+func (s *Stores) With(teams ...*Pass) *Stores {
+	out := &Stores{append([]backend(nil), s.backends...)}
+	for _, t := range teams {
+		out.backends = append(out.backends, t)
+	}
+	return out
+}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/internal/safefile"
 	"github.com/amika-dev/amika/store"
 )
 
@@ -54,13 +56,8 @@ skips the question. Without a terminal and without --yes it refuses (exit status
 			}
 			var fileP, argP, envP, stdinP []store.Pair
 			if fromFile != "" {
-				f, err := os.Open(fromFile)
-				if err != nil {
-					return fmt.Errorf("env file %s: %v", fromFile, unwrapPath(err))
-				}
-				fileP, err = store.ParseEnvFile(f, fromFile)
-				f.Close()
-				if err != nil {
+				var err error
+				if fileP, err = store.ReadEnvFile(fromFile); err != nil {
 					return err
 				}
 			}
@@ -105,9 +102,12 @@ skips the question. Without a terminal and without --yes it refuses (exit status
 			secrets := make([]store.Secret, 0, len(pairs))
 			rows := make([][3]string, 0, len(pairs))
 			for _, p := range pairs {
-				s := store.Secret{Name: p.Name, Value: p.Value, Type: t, Provider: discovery.Canonical(provider), Origin: p.Origin}
+				s := store.Secret{Name: p.Name, Value: p.Value, Meta: store.Meta{Type: t, Provider: discovery.Canonical(provider), Origin: p.Origin}}
 				secrets = append(secrets, s)
 				rows = append(rows, [3]string{p.Name, discovery.Mask(p.Value), p.Origin})
+			}
+			if len(secrets) == 0 {
+				return fmt.Errorf("env file %s: no NAME=VALUE line; nothing stored", fromFile)
 			}
 			st, err := scope.open(tty)
 			if err != nil {
@@ -115,15 +115,15 @@ skips the question. Without a terminal and without --yes it refuses (exit status
 			}
 			if !yes {
 				maskedTable(cmd.ErrOrStderr(), rows)
-				q := fmt.Sprintf("Store %s in %s?", plural(len(secrets), "secret", "secrets"), storeWhere(st))
+				q := fmt.Sprintf("Store %s in %s?", plural(len(secrets), "secret", "secrets"), st.Where())
 				if err := confirm(cmd, "secret push", q); err != nil {
 					return err
 				}
 			}
-			if err := store.SetMany(st, secrets); err != nil {
+			if err := st.Set(secrets...); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "amika: stored %s in %s\n", strings.Join(sortedNames(secrets), ", "), storeWhere(st))
+			fmt.Fprintf(cmd.ErrOrStderr(), "amika: stored %s in %s\n", strings.Join(sortedNames(secrets), ", "), st.Where())
 			return nil
 		},
 	}
@@ -149,22 +149,15 @@ func readStdinValue(cmd *cobra.Command, name string, tty bool) (string, error) {
 		}
 		return v, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(in, 1<<20+1))
+	data, err := safefile.ReadAll(in, store.MaxValueLen+2, 0) // a value and its newline
+	if errors.Is(err, safefile.ErrTooLarge) {
+		return "", fmt.Errorf("--stdin %s: value larger than 1 MiB", name)
+	}
 	if err != nil {
 		return "", fmt.Errorf("--stdin %s: %v", name, err)
 	}
-	if len(data) > 1<<20 {
-		return "", fmt.Errorf("--stdin %s: value larger than 1 MiB", name)
-	}
 	v := strings.TrimSuffix(string(data), "\n")
 	return strings.TrimSuffix(v, "\r"), nil
-}
-
-func unwrapPath(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
 }
 
 func newSecretExtractCmd() *cobra.Command {
@@ -220,7 +213,7 @@ GROQ_API_KEY, …). --only keeps the named providers or variables.`,
 				if store.ValidateName(name) != nil || store.ValidateValue(name, c.Value) != nil {
 					continue
 				}
-				secrets = append(secrets, store.Secret{Name: name, Value: c.Value, Type: store.Type(c.Kind), Provider: c.Provider, Origin: c.Source + " " + c.File})
+				secrets = append(secrets, store.Secret{Name: name, Value: c.Value, Meta: store.Meta{Type: store.Type(c.Kind), Provider: c.Provider, Origin: c.Source + " " + c.File}})
 			}
 			tw.Flush()
 			if !push {
@@ -235,15 +228,15 @@ GROQ_API_KEY, …). --only keeps the named providers or variables.`,
 				return err
 			}
 			if !yes {
-				q := fmt.Sprintf("Store %s (%s) in %s?", plural(len(secrets), "secret", "secrets"), strings.Join(sortedNames(secrets), ", "), storeWhere(st))
+				q := fmt.Sprintf("Store %s (%s) in %s?", plural(len(secrets), "secret", "secrets"), strings.Join(sortedNames(secrets), ", "), st.Where())
 				if err := confirm(cmd, "secret extract --push", q); err != nil {
 					return err
 				}
 			}
-			if err := store.SetMany(st, secrets); err != nil {
+			if err := st.Set(secrets...); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "amika: stored %s in %s\n", strings.Join(sortedNames(secrets), ", "), storeWhere(st))
+			fmt.Fprintf(cmd.ErrOrStderr(), "amika: stored %s in %s\n", strings.Join(sortedNames(secrets), ", "), st.Where())
 			return nil
 		},
 	}

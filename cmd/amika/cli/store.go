@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -45,23 +45,37 @@ func (f *scopeFlag) parse() (team bool, name string, err error) {
 
 // open opens the store the scope names; interactive lets gpg-agent ask for a passphrase
 // (a command run on a terminal).
-func (f *scopeFlag) open(interactive bool) (store.Store, error) {
+func (f *scopeFlag) open(interactive bool) (*store.Stores, error) {
 	team, name, err := f.parse()
 	if err != nil {
 		return nil, err
 	}
 	if !team {
-		st, err := openStore()
-		if p, ok := st.(*store.Pass); ok && interactive {
-			return p.Interactive(), nil
+		if interactive {
+			p, err := personalPass(true)
+			if err != nil {
+				return nil, err
+			}
+			if p != nil {
+				return p.Stores(), nil
+			}
 		}
-		return st, err
+		return stores.Open()
 	}
 	t, err := findTeam(name)
 	if err != nil {
 		return nil, err
 	}
-	return openTeam(t, interactive), nil
+	return openTeam(t, interactive).Stores(), nil
+}
+
+// personalPass is the user's own password store when AMIKA_STORE=pass, else nil.
+func personalPass(interactive bool) (*store.Pass, error) {
+	c, p, err := stores.Choice()
+	if err != nil || c.Backend != "pass" {
+		return nil, err
+	}
+	return store.NewPass(p, os.Getenv, store.PersonalPassDir(p, os.Getenv), store.PassOptions{Interactive: interactive}), nil
 }
 
 func teamStores() ([]store.TeamStore, discovery.Paths, error) {
@@ -86,15 +100,6 @@ func openTeam(t store.TeamStore, interactive bool) *store.Pass {
 	return store.OpenTeam(paths, os.Getenv, t, interactive)
 }
 
-// passWhere names a password store for messages.
-func passWhere(p *store.Pass) string {
-	home, _ := discovery.DefaultPaths("")
-	if p.Scope() == "user" {
-		return "the password store (" + tildePath(p.Dir(), home.Home) + ")"
-	}
-	return "the team store " + p.Scope() + " (" + tildePath(p.Dir(), home.Home) + ")"
-}
-
 // teamSources are the team stores as discovery sources, each its own row below the user's
 // own secrets. None under a --homedir that is not the user's: team stores belong to the
 // user, not to that directory.
@@ -106,33 +111,15 @@ func teamSources(p discovery.Paths, homedir string) []discovery.StoredSource {
 	}
 	teams, err := store.TeamStores(p, os.Getenv)
 	if err != nil {
-		return []discovery.StoredSource{{ID: "amika_team", Priority: store.TeamPriority(0), Label: store.TeamStoresFile(p, os.Getenv),
-			Read: func() (map[string]string, error) { return nil, err }}}
+		return []discovery.StoredSource{{ID: "amika_team", Priority: store.TeamPriority(0), StoredSecrets: discovery.StoredSecrets{
+			Label: store.TeamStoresFile(p, os.Getenv), Read: func() (discovery.Stored, error) { return discovery.Stored{}, err }}}}
 	}
 	out := make([]discovery.StoredSource, 0, len(teams))
 	for i, t := range teams {
-		b := store.OpenTeam(p, os.Getenv, t, false)
-		out = append(out, discovery.StoredSource{
-			ID:       "amika_team",
-			Priority: store.TeamPriority(i),
-			Label:    b.SecretsDir(),
-			Read:     func() (map[string]string, error) { return readPass(b) },
-		})
+		out = append(out, discovery.StoredSource{ID: "amika_team", Priority: store.TeamPriority(i),
+			StoredSecrets: store.OpenTeam(p, os.Getenv, t, false).DiscoveryRow()})
 	}
 	return out
-}
-
-// readPass reads a password store's provider credentials for discovery. A locked key is one
-// line naming the way out.
-func readPass(b *store.Pass) (map[string]string, error) {
-	v, err := b.Values(func(name string) bool {
-		_, ok := discovery.ProviderForVariable(name)
-		return ok
-	})
-	if errors.Is(err, pass.ErrLocked) {
-		return nil, errors.New("the GnuPG key is locked (its passphrase is not cached, and amika does not ask here): run `amika store unlock`")
-	}
-	return v, err
 }
 
 func newStoreCmd() *cobra.Command {
@@ -164,11 +151,7 @@ func passStores(names []string, interactive bool) ([]*store.Pass, error) {
 		return nil, err
 	}
 	var all []*store.Pass
-	if c, err := chooseStore(); err == nil && c.Backend == "pass" {
-		p := store.OpenChoice(paths, c).(*store.Pass)
-		if interactive {
-			p = p.Interactive()
-		}
+	if p, err := personalPass(interactive); err == nil && p != nil {
 		all = append(all, p)
 	}
 	for _, t := range teams {
@@ -221,22 +204,17 @@ func newStoreListCmd() *cobra.Command {
 				return err
 			}
 			var rows []jsonStore
-			if c, err := chooseStore(); err == nil {
-				loc := "service " + store.Service + " in the OS keyring"
-				switch c.Backend {
-				case "file":
-					loc = paths.KeychainFile()
-				case "pass":
-					loc = store.OpenChoice(paths, c).(*store.Pass).SecretsDir()
+			if c, backends, err := stores.Status(); err == nil {
+				for _, b := range backends {
+					rows = append(rows, jsonStore{Name: "user", Scope: "user", Backend: b.Name(), Location: b.Where(), From: c.Reason})
 				}
-				rows = append(rows, jsonStore{Name: "user", Scope: "user", Backend: c.Backend, Location: loc, From: c.Reason})
 			}
 			for _, t := range teams {
 				from := store.TeamStoresFile(paths, os.Getenv)
 				if t.FromEnv {
 					from = "$" + store.TeamStoresEnv
 				}
-				rows = append(rows, jsonStore{Name: t.Name, Scope: "team", Backend: "pass", Location: openTeam(t, false).SecretsDir(), From: from})
+				rows = append(rows, jsonStore{Name: t.Name, Scope: "team", Backend: "pass", Location: openTeam(t, false).Where(), From: from})
 			}
 			if output == "json" {
 				return writeJSON(cmd.OutOrStdout(), rows)
@@ -244,7 +222,7 @@ func newStoreListCmd() *cobra.Command {
 			tw := newTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "NAME\tSCOPE\tBACKEND\tLOCATION")
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Name, r.Scope, r.Backend, tildePath(r.Location, paths.Home))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Name, r.Scope, r.Backend, r.Location)
 			}
 			return tw.Flush()
 		},
@@ -550,35 +528,10 @@ terminal; gpg-agent then keeps the passphrase for its cache time (default-cache-
 	}
 }
 
-// listScopes are the stores `secret list` shows: the one --scope names, else your own
-// and every team store.
-func listScopes(f *scopeFlag) ([]store.Store, error) {
-	if f.value != "" {
-		st, err := f.open(false)
-		if err != nil {
-			return nil, err
-		}
-		return []store.Store{st}, nil
-	}
-	st, err := openStore()
-	if err != nil {
-		return nil, err
-	}
-	out := []store.Store{st}
-	teams, _, err := teamStores()
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range teams {
-		out = append(out, openTeam(t, false))
-	}
-	return out, nil
-}
-
 // openStoreWithTeams is your own store, then the team stores, for reading secrets by name
 // (`amika run --secret`, `--claude`, `use amika`); writes go to your own.
 func openStoreWithTeams() (store.Store, error) {
-	st, err := openStore()
+	st, err := stores.Open()
 	if err != nil {
 		return nil, err
 	}
@@ -586,24 +539,44 @@ func openStoreWithTeams() (store.Store, error) {
 	if err != nil || len(teams) == 0 {
 		return st, err
 	}
-	l := store.Layered{st}
+	var backends []*store.Pass
 	for _, t := range teams {
-		l = append(l, openTeam(t, false))
+		backends = append(backends, openTeam(t, false))
 	}
-	return l, nil
+	return st.With(backends...), nil
 }
 
-// scopeOf is "user" for your own store, else the team store's name.
-func scopeOf(st store.Store) string {
-	if p, ok := st.(*store.Pass); ok {
-		return p.Scope()
+// listScopes lists what `secret list` shows: the store --scope names, else your own and
+// every team store. A team store that cannot be listed is a warning, not a failure.
+func listScopes(f *scopeFlag) ([]store.Secret, []store.Warning, error) {
+	if f.value != "" {
+		st, err := f.open(false)
+		if err != nil {
+			return nil, nil, err
+		}
+		return st.List()
 	}
-	return "user"
-}
-
-// warnListProblem reports a password store whose secrets could not all be read for a list.
-func warnListProblem(w io.Writer, st store.Store) {
-	if p, ok := st.(*store.Pass); ok && p.ListProblem() != nil {
-		fmt.Fprintf(w, "amika: warning: %s: %v\n", passWhere(p), p.ListProblem())
+	st, err := stores.Open()
+	if err != nil {
+		return nil, nil, err
 	}
+	list, warns, err := st.List()
+	if err != nil {
+		return nil, nil, err
+	}
+	teams, _, err := teamStores()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, t := range teams {
+		b := openTeam(t, false)
+		l, w, err := b.List()
+		if err != nil {
+			warns = append(warns, store.Warning{Where: b.Where(), What: err.Error()})
+			continue
+		}
+		list, warns = append(list, l...), append(warns, w...)
+	}
+	sort.SliceStable(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	return list, warns, nil
 }
