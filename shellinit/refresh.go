@@ -11,15 +11,17 @@ import (
 	"time"
 
 	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/store"
 )
 
 // refreshEnd closes every refresh answer: a hook applies nothing that does not end with it.
 const refreshEnd = "# amika: refresh complete"
 
-// WatchPaths lists what a hook watches: every file discovery may read and the store stamp,
-// which every store write touches (the keyring has no file to watch).
+// WatchPaths lists what a hook watches: every file discovery may read, the store stamp,
+// which every store write touches (the keyring has no file to watch), and the password
+// stores' folders, which a git pull changes.
 func WatchPaths(p discovery.Paths) []string {
-	return append(discovery.SourcePaths(p), p.StoreStamp())
+	return append(discovery.SourcePaths(p), store.WatchPaths(p, os.Getenv)...)
 }
 
 // Refresh is one answer to a hook: the variable changes, then what the fast path checks

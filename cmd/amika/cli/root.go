@@ -55,6 +55,7 @@ var topLevel = []struct {
 	{"run", newRunCmd},
 	{"init", newInitCmd},
 	{"direnv", newDirenvCmd},
+	{"store", newStoreCmd},
 }
 
 // NewRoot builds the whole command tree.
