@@ -58,7 +58,6 @@ launch the real command through ` + "`amika run`" + ` with their provider's cred
 				Shell:    sh,
 				Filter:   args[1:],
 				Paths:    paths,
-				Getenv:   os.Getenv,
 				Lookup:   os.LookupEnv,
 				Discover: df.discover,
 				Warn:     func(ws []discovery.Warning) { warn(cmd.ErrOrStderr(), ws) },
