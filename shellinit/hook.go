@@ -21,7 +21,9 @@ func (h Hook) Write(w io.Writer) error {
 	for i, a := range h.Args {
 		args[i] = d.quote(a)
 	}
-	run := `"$_amika_bin" run`
+	// A wrapper starts its agent even when nothing resolves: an agent not logged in yet
+	// offers its own login.
+	run := `"$_amika_bin" run --optional`
 	if len(args) > 0 {
 		run += " " + strings.Join(args, " ")
 	}
