@@ -29,13 +29,13 @@ const (
 	geminiOAuthAccount  = "main-account"
 )
 
-// GeminiKeyringItem is where Gemini CLI keeps its API key in the OS keyring.
-var GeminiKeyringItem = KeyringItem{Service: geminiAPIKeyService, Account: geminiAPIKeyAccount, AccountAttribute: "account"}
+// geminiKeyringItem is where Gemini CLI keeps its API key in the OS keyring.
+var geminiKeyringItem = KeyringItem{Service: geminiAPIKeyService, Account: geminiAPIKeyAccount, AccountAttribute: "account"}
 
 func locateGemini(p Paths, o *Options) []location {
 	var out []location
 	if o.Keyring != nil {
-		loc := keyringLocation(o.Keyring, GeminiKeyringItem)
+		loc := keyringLocation(o.Keyring, geminiKeyringItem)
 		loc.parse = func(data []byte, c *parseContext) error { return geminiEntry(data, KindAPIKey, c) }
 		out = append(out, loc)
 	}

@@ -177,10 +177,18 @@ type Result struct {
 	Warnings    []Warning
 }
 
-// maxFileSize bounds what discovery reads from one file, so that a run stays within 64 MiB
-// of memory whatever it finds. Claude Code's state file runs to megabytes for a heavy user;
-// a file far beyond that is not an agent's credential file.
-const maxFileSize = 40 << 20
+// File size limits keep a run within 64 MiB of memory and well under half a second
+// whatever the files hold. Claude Code's state file (.claude.json, .config.json) runs to
+// megabytes for a heavy user, and only one of the two is read; amika's own stores hold
+// every secret a user keeps; an agent's credential file holds a few tokens.
+const (
+	maxFileSize       = 4 << 20  // an agent's credential file
+	maxStoreFileSize  = 16 << 20 // amika's flat files
+	maxClaudeFileSize = 40 << 20 // Claude Code's global state
+)
+
+// maxProblems bounds the warnings one file gives about its entries.
+const maxProblems = 10
 
 // Discover reads every source and resolves one credential per provider.
 func Discover(opt Options) Result {
@@ -197,10 +205,10 @@ func Discover(opt Options) Result {
 			switch {
 			case loc.unavailable != "":
 				rep.State, rep.Reason = StateNotRead, loc.unavailable
-			case yielded:
-				rep.State, rep.Reason = StateNotRead, "an earlier file of "+src.ID+" yielded a credential"
 			case preferred != "":
 				rep.State, rep.Reason = StateNotRead, preferred
+			case yielded:
+				rep.State, rep.Reason = StateNotRead, "an earlier file of "+src.ID+" yielded a credential"
 			case src.OAuth && opt.NoOAuth:
 				rep.State = StateNoOAuth
 				rep.Present = loc.read == nil && exists(loc.path)
@@ -213,11 +221,17 @@ func Discover(opt Options) Result {
 				if loc.read != nil {
 					rep.State, rep.Reason = readOther(loc.read, parse, &c)
 				} else {
-					rep.State, rep.Reason = readSource(&reader, parse, loc.path, &c)
+					rep.State, rep.Reason = readSource(&reader, parse, loc.path, loc.limit(src), &c)
 				}
 				rep.Present = rep.State != StateMissing
-				for _, p := range c.problems {
+				for i, p := range c.problems {
+					if i == maxProblems {
+						p = fmt.Sprintf("%d more problems in this file not shown", len(c.problems)-i)
+					}
 					res.Warnings = append(res.Warnings, Warning{src.ID, loc.path, p})
+					if i == maxProblems {
+						break
+					}
 				}
 				if rep.State == StateMalformed {
 					res.Warnings = append(res.Warnings, Warning{src.ID, loc.path, rep.Reason})
@@ -256,8 +270,8 @@ func exists(path string) bool {
 }
 
 // readSource reads and parses one file and says what state it is in.
-func readSource(r *safefile.Reader, parse func([]byte, *parseContext) error, path string, c *parseContext) (state State, reason string) {
-	data, release, err := r.Read(path, maxFileSize)
+func readSource(r *safefile.Reader, parse func([]byte, *parseContext) error, path string, limit int64, c *parseContext) (state State, reason string) {
+	data, release, err := r.Read(path, limit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return StateMissing, ""
 	}

@@ -179,8 +179,102 @@ func TestMappedFileTruncatedWhileRead(t *testing.T) {
 		return parseClaudeAPI(data, c)
 	}}
 	c := parseContext{}
-	state, reason := readSource(&safefile.Reader{}, src.parse, path, &c)
+	state, reason := readSource(&safefile.Reader{}, src.parse, path, maxClaudeFileSize, &c)
 	if state != StateMalformed || reason != "the file changed while it was being read" || len(c.found) != 0 {
 		t.Fatalf("state %q, reason %q, found %v", state, reason, c.found)
+	}
+}
+
+func TestAssignmentsModes(t *testing.T) {
+	creds := []Credential{
+		{Provider: "anthropic", Value: "oat", Kind: KindOAuth, Source: "claude_oauth", Priority: 400, LeftToAgent: true},
+		{Provider: "openai", Value: "chatgpt", Kind: KindOAuth, Source: "codex", Priority: 300, LeftToAgent: true},
+		{Provider: "groq", Value: "gsk", Kind: KindAPIKey, Source: "opencode", Priority: 200},
+		{Provider: "github-copilot", Value: "gho", Kind: KindOAuth, Source: "amika_oauth", Priority: 270},
+	}
+	names := func(mode Mode) string {
+		as, warns := Assignments(creds, mode)
+		if len(warns) != 0 {
+			t.Errorf("mode %d: warnings %v", mode, warns)
+		}
+		var out []string
+		for _, a := range as {
+			out = append(out, a.Name+"="+a.Value)
+		}
+		return strings.Join(out, " ")
+	}
+	for mode, want := range map[Mode]string{
+		ModePrint:     "=chatgpt =gho CLAUDE_CODE_OAUTH_TOKEN=oat GROQ_API_KEY=gsk",
+		ModeHandout:   "GROQ_API_KEY=gsk",
+		ModeReference: "ANTHROPIC_API_KEY=oat CLAUDE_API_KEY=oat CODEX_API_KEY=chatgpt GITHUB_COPILOT_API_KEY=gho GROQ_API_KEY=gsk OPENAI_API_KEY=chatgpt",
+	} {
+		if got := names(mode); got != want {
+			t.Errorf("mode %d: %q, want %q", mode, got, want)
+		}
+	}
+	// one variable, two credentials: the higher priority sets it, the other is named
+	dup := []Credential{
+		{Provider: "x-y", Value: "low", Kind: KindAPIKey, Source: "opencode", Priority: 200},
+		{Provider: "x_y", Value: "high", Kind: KindAPIKey, Source: "amika_keychain", Priority: 280},
+	}
+	as, warns := Assignments(dup, ModeHandout)
+	if len(as) != 1 || as[0].Value != "high" || len(warns) != 1 || !strings.Contains(warns[0].Reason, "X_Y_API_KEY is already set from amika_keychain") {
+		t.Errorf("%v %v", as, warns)
+	}
+	// a provider that is not ASCII never gets a variable
+	as, warns = Assignments([]Credential{{Provider: "anthropıc", Value: "v", Kind: KindAPIKey}}, ModeReference)
+	if len(as) != 0 || len(warns) != 1 || warns[0].Reason != `provider "anthrop\u0131c" is not ASCII: skipped` {
+		t.Errorf("%v %v", as, warns)
+	}
+}
+
+// TestNonASCIIProviders: a crafted name that Unicode case mapping would turn into another
+// provider's never reaches it, from any source.
+func TestNonASCIIProviders(t *testing.T) {
+	p := fixtureHome(t, map[string]string{
+		".local/share/opencode/auth.json":  `{"anthropıc": {"type": "api", "key": "sk-evil-1"}, "opena\u0131": {"type": "api", "key": "sk-evil-2"}}`,
+		".local/share/amika/keychain.json": `{"anthropıc_api_key": "sk-evil-3", "\u017fomething_API_KEY": "sk-evil-4"}`,
+		".cache/amika/env-cache.json":      `{"open\u0131ai_API_KEY": "sk-evil-5"}`,
+	})
+	res := Discover(Options{Paths: p, Now: time.Now()})
+	if len(res.Credentials) != 0 {
+		t.Errorf("credentials %+v", res.Credentials)
+	}
+	for _, w := range res.Warnings {
+		if strings.ContainsAny(w.String(), "ıſ\n") {
+			t.Errorf("warning not escaped: %s", w)
+		}
+	}
+}
+
+func TestLoginOverride(t *testing.T) {
+	p := fixtureHome(t, map[string]string{
+		".claude/.credentials.json":        `{"claudeAiOauth": {"accessToken": "sk-ant-oat01-own", "expiresAt": 1}}`,
+		".local/share/amika/keychain.json": `{"ANTHROPIC_API_KEY": "sk-ant-api03-stored"}`,
+	})
+	res := Discover(Options{Paths: p, Now: time.Now()})
+	as, _ := Assignments(res.Credentials, ModeHandout)
+	w := LoginOverride(res, as, nil)
+	if len(w) != 1 || w[0].Source != "amika_keychain" || !strings.Contains(w[0].Reason, "overrides Claude Code's own login ("+filepath.Join(p.ClaudeDir, ".credentials.json")+")") {
+		t.Fatalf("%v", w)
+	}
+	if w := LoginOverride(res, as, func(string) bool { return false }); len(w) != 0 {
+		t.Errorf("warned though nothing is newly exported: %v", w)
+	}
+	// --no-oauth: the login is not read, but it is there
+	res = Discover(Options{Paths: p, Now: time.Now(), NoOAuth: true})
+	as, _ = Assignments(res.Credentials, ModeHandout)
+	if len(LoginOverride(res, as, nil)) != 1 {
+		t.Error("no warning with --no-oauth")
+	}
+	// Claude Code's own primaryApiKey changes nothing
+	q := fixtureHome(t, map[string]string{
+		".claude/.credentials.json": `{"claudeAiOauth": {"accessToken": "sk-ant-oat01-own"}}`,
+		".claude.json":              `{"primaryApiKey": "sk-ant-api03-own-config"}`,
+	})
+	res = Discover(Options{Paths: q, Now: time.Now()})
+	as, _ = Assignments(res.Credentials, ModeHandout)
+	if len(as) != 2 || len(LoginOverride(res, as, nil)) != 0 {
+		t.Errorf("%v %v", as, LoginOverride(res, as, nil))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -24,6 +25,8 @@ type Source struct {
 	Reference bool
 	// Files lists the files of the source, in the order they are tried.
 	Files func(Paths) []string
+	// maxSize bounds one file of the source (0: maxFileSize).
+	maxSize int64
 	// locate lists everything the source reads, in order: its files, and keyring items
 	// or variables where the source has them. Nil: the files.
 	locate func(Paths, *Options) []location
@@ -47,6 +50,18 @@ type location struct {
 	notOwnLogin bool
 	// parse, when set, replaces the source's parser for this location.
 	parse func(data []byte, c *parseContext) error
+	// maxSize, when set, replaces the source's size limit for this location.
+	maxSize int64
+}
+
+func (l location) limit(s Source) int64 {
+	switch {
+	case l.maxSize > 0:
+		return l.maxSize
+	case s.maxSize > 0:
+		return s.maxSize
+	}
+	return maxFileSize
 }
 
 func (s Source) locations(p Paths, o *Options) []location {
@@ -69,13 +84,13 @@ var Sources = []Source{
 	{ID: "codex", Priority: 300, Agent: "Codex", Reference: true, Files: func(p Paths) []string {
 		return []string{filepath.Join(p.CodexHome, "auth.json")}
 	}, locate: locateCodex, parse: parseCodex},
-	{ID: "amika_env_cache", Priority: 290, Reference: true, Files: func(p Paths) []string {
+	{ID: "amika_env_cache", Priority: 290, Reference: true, maxSize: maxStoreFileSize, Files: func(p Paths) []string {
 		return []string{filepath.Join(p.CacheDir, "amika", "env-cache.json")}
 	}, parse: flatParser(KindAPIKey)},
-	{ID: "amika_keychain", Priority: 280, Reference: true, Files: func(p Paths) []string {
+	{ID: "amika_keychain", Priority: 280, Reference: true, maxSize: maxStoreFileSize, Files: func(p Paths) []string {
 		return []string{p.KeychainFile()}
 	}, locate: locateKeychain, parse: flatParser(KindAPIKey)},
-	{ID: "amika_oauth", Priority: 270, OAuth: true, Reference: true, Files: func(p Paths) []string {
+	{ID: "amika_oauth", Priority: 270, OAuth: true, Reference: true, maxSize: maxStoreFileSize, Files: func(p Paths) []string {
 		return []string{filepath.Join(p.StateDir, "amika", "oauth.json")}
 	}, parse: flatParser(KindOAuth)},
 	{ID: "opencode", Priority: 200, Agent: "OpenCode", Reference: true, Files: func(p Paths) []string {
@@ -101,9 +116,9 @@ func claudeAPIFiles(p Paths) []string {
 func locateClaudeAPI(p Paths, o *Options) []location {
 	f := claudeAPIFiles(p)
 	if o.ReferenceOnly {
-		return []location{{path: f[0]}, {path: f[2]}}
+		return []location{{path: f[0]}, {path: f[2], maxSize: maxClaudeFileSize}}
 	}
-	return []location{{path: f[0]}, {path: f[1], preferred: "Claude Code reads " + f[1] + " instead when it exists", evenMalformed: true}, {path: f[2]}}
+	return []location{{path: f[0]}, {path: f[1], maxSize: maxClaudeFileSize, preferred: "Claude Code reads " + f[1] + " instead when it exists", evenMalformed: true}, {path: f[2], maxSize: maxClaudeFileSize}}
 }
 
 // locateClaudeOAuth: on macOS Claude Code keeps its login in the Keychain and falls back
@@ -573,6 +588,10 @@ func openCodeEntry(id string, raw []byte, c *parseContext) error {
 		token, err := optString("token", m[4])
 		if err != nil {
 			return err
+		}
+		if u, err := url.Parse(id); err == nil && u.User != nil && u.Scheme != "" {
+			u.User = nil // a password in the URL is a secret too
+			id = strings.Replace(u.String(), "://", "://***@", 1)
 		}
 		c.listed = append(c.listed, Listed{Name: id, Kind: "wellknown", Value: token,
 			Note: fmt.Sprintf("OpenCode sets %s to it for the server's own config: not a provider's key, not handed out", quoteName(key))})

@@ -117,7 +117,7 @@ func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
 			return nil, warnings, fmt.Errorf("no credential discovered for provider %s (amika auth sources shows what was looked at)", strings.Join(missing, ", "))
 		}
 		for _, w := range discovery.LoginOverride(res, handed, nil) {
-			w.Reason += "; to keep the subscription, leave anthropic out of what amika run adds"
+			w.Reason += "; to keep the subscription, run Claude Code without it (no --provider anthropic; past an init --lazy wrapper: command claude)"
 			warnings = append(warnings, w)
 		}
 	}
