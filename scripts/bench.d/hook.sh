@@ -92,9 +92,12 @@ awk -v a="$a" -v d="$d" 'BEGIN { printf "  direnv / amika in bash: %.0f×\n", d 
 # the slow path: one refresh, a whole amika process, with the fixture home; and the init a
 # shell's start runs, next to direnv's (interleaved, scripts/bench.d/interleave.py)
 echo "slow path and init (whole processes):"
-"${run_env[@]}" BENCH_ROUNDS="${BENCH_ROUNDS:-300}" python3 "$repo/scripts/bench.d/interleave.py" - <<EOF
-# every run is a new shell's: its stamp is created afresh
-clean	$home/.cache/amika/hooks
+# each run is a new shell's: its stamp is created afresh, in $XDG_RUNTIME_DIR on a tmpfs as
+# in a login session (see startup.sh)
+runtime_dir=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d -p "$BENCH_TMP")
+trap 'rm -rf "$runtime_dir"' EXIT
+"${run_env[@]}" XDG_RUNTIME_DIR="$runtime_dir" BENCH_ROUNDS="${BENCH_ROUNDS:-300}" python3 "$repo/scripts/bench.d/interleave.py" - <<EOF
+clean	$runtime_dir/amika
 refresh (bash)	$AMIKA init bash --refresh-id 0123abcd --slot 0 --no-completion
 refresh (fish)	$AMIKA init fish --refresh-id 0123abcd --slot 0 --no-completion
 amika init bash	$AMIKA init bash

@@ -72,12 +72,17 @@ printf '{"OPENAI_API_KEY":"sk-proj-bench"}' >"$home/.codex/auth.json"
 printf '{"openrouter":{"type":"api","key":"sk-or-bench"}}' >"$home/.local/share/opencode/auth.json"
 printf '{"apiKey":"sk-amp-bench"}' >"$home/.amp/config.json"
 cd "$home/empty"
+# Each run is a new shell's start, so its stamp file is created afresh. Stamps live in
+# $XDG_RUNTIME_DIR, a tmpfs in a login session; here a private directory on /dev/shm when
+# there is one (on ext4, creating and removing a file per run makes inode allocation
+# skip over the many just removed, which a real shell's start does not meet).
+runtime_dir=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d -p "$dir")
+trap 'rm -rf "$runtime_dir"' EXIT
 
 floor=""
 [ -x "$dir/c-static" ] && floor="c-static	$dir/c-static"
-env -i PATH="$PATH" HOME="$home" AMIKA_STORE=file BENCH_ROUNDS="${BENCH_ROUNDS:-300}" python3 "$repo/scripts/bench.d/interleave.py" - <<EOF
-# every run starts a new shell's hook: its stamp is created afresh, as at a shell's start
-clean	$home/.cache/amika/hooks
+env -i PATH="$PATH" HOME="$home" AMIKA_STORE=file XDG_RUNTIME_DIR="$runtime_dir" BENCH_ROUNDS="${BENCH_ROUNDS:-300}" python3 "$repo/scripts/bench.d/interleave.py" - <<EOF
+clean	$runtime_dir/amika
 true	/bin/true
 $floor
 empty-go	$dir/empty-go
