@@ -15,7 +15,9 @@ SPEC, one item a line, fields separated by tabs; # starts a comment:
 
 A run is timed from posix_spawn to wait4. Printed per command: the median and the fastest
 wall time, the median CPU time (user + system, children included) and page faults.
-Ratios are printed for wall time (the target) and CPU time (steadier under load).
+Ratios are printed for wall time (the target: ratio of the medians), per round (the median
+of each round's ratio or difference, which load drifting between rounds does not bias) and
+CPU time (steadier under load).
 """
 import os
 import random
@@ -98,9 +100,12 @@ for r in reports:
     if r[0] == "ratio":
         a, b, limit = r[1], r[2], (r[3] if len(r) > 3 else "")
         w = med[a] / med[b]
-        print(f"  ratio {a} / {b}: {w:.2f} (cpu {cmed[a] / cmed[b]:.2f}){verdict(w, limit)}")
+        paired = statistics.median(x / y for x, y in zip(wall[a], wall[b]))
+        print(f"  ratio {a} / {b}: {w:.2f} (per round {paired:.2f}, cpu {cmed[a] / cmed[b]:.2f}){verdict(w, limit)}")
     else:
         a, b, base, limit = r[1], r[2], r[3], (r[4] if len(r) > 4 else "")
         da, db = med[a] - med[base], med[b] - med[base]
+        pa = statistics.median(x - z for x, z in zip(wall[a], wall[base]))
+        pb = statistics.median(y - z for y, z in zip(wall[b], wall[base]))
         ca, cb = cmed[a] - cmed[base], cmed[b] - cmed[base]
-        print(f"  added over {base}: {a} {da:.2f} ms, {b} {db:.2f} ms; ratio {da / db:.2f} (cpu {ca / cb:.2f}){verdict(da / db, limit)}")
+        print(f"  added over {base}: {a} {da:.2f} ms, {b} {db:.2f} ms; ratio {da / db:.2f} (per round {pa / pb:.2f}, cpu {ca / cb:.2f}){verdict(da / db, limit)}")
