@@ -8,6 +8,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -155,4 +156,33 @@ func xdg(getenv func(string) string, name, fallback string) string {
 // KeychainFile is the file store's path, which is also the amika_keychain source.
 func (p Paths) KeychainFile() string {
 	return filepath.Join(p.DataDir, "amika", "keychain.json")
+}
+
+// amika's own files, besides the store's keychain.json, all in one place.
+
+// StoreStamp is touched after every write to amika's store, whichever backend, so shell
+// hooks notice store changes with one mtime test.
+func (p Paths) StoreStamp() string {
+	return filepath.Join(p.StateDir, "amika", "store.stamp")
+}
+
+// KeyringLock serializes writers of the keyring store's index.
+func (p Paths) KeyringLock() string {
+	return filepath.Join(p.StateDir, "amika", "keyring.lock")
+}
+
+// GitLock serializes the credential helper's read-modify-writes of git records.
+func (p Paths) GitLock() string {
+	return filepath.Join(p.DataDir, "amika", "git-credential.lock")
+}
+
+// Tilde shortens path for messages: ~/… when it lies under the home directory.
+func (p Paths) Tilde(path string) string {
+	if p.Home == "" || p.Home == "/" {
+		return path
+	}
+	if rel, err := filepath.Rel(p.Home, path); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+		return filepath.Join("~", rel)
+	}
+	return path
 }

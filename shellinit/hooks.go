@@ -134,10 +134,11 @@ func ValidHookID(id string) bool {
 	return true
 }
 
-// WatchPaths lists what a hook watches: every file discovery may read and the store stamp,
-// which every store write touches (the keyring has no file to watch).
+// WatchPaths lists what a hook watches: every file discovery may read, the store stamp,
+// which every store write touches (the keyring has no file to watch), and the password
+// stores' folders, which a git pull changes.
 func WatchPaths(p discovery.Paths) []string {
-	return append(discovery.SourcePaths(p), store.StampPath(p))
+	return append(discovery.SourcePaths(p), store.WatchPaths(p, os.Getenv)...)
 }
 
 // StampDir is where hooks keep one stamp file per shell: $XDG_RUNTIME_DIR/amika when set and

@@ -56,6 +56,7 @@ var topLevel = []struct {
 	{"run", newRunCmd},
 	{"init", newInitCmd},
 	{"direnv", newDirenvCmd},
+	{"store", newStoreCmd},
 }
 
 // NewRoot builds the whole command tree.

@@ -44,7 +44,7 @@ An Anthropic OAuth credential also goes in as CLAUDE_CODE_OAUTH_TOKEN.
 				}
 				opt.Secrets = append(opt.Secrets, ref)
 			}
-			opt.Store = openStore
+			opt.Store = openStoreWithTeams
 			opt.Discover = func() (discovery.Result, error) { return df.discover() }
 			vars, warnings, err := amikarun.Resolve(opt)
 			warn(cmd.ErrOrStderr(), warnings)
