@@ -23,6 +23,10 @@ type Source struct {
 	Agent string
 	// Reference marks the reference tool's sources (--reference-names reads only these).
 	Reference bool
+	// Own marks amika's own files: read only when no other user could have changed them
+	// (safefile.Trusted), as an environment inherited from another user would have amika
+	// hand out what that user planted. Agents' files are read wherever they are.
+	Own bool
 	// Files lists the files of the source, in the order they are tried.
 	Files func(Paths) []string
 	// maxSize bounds one file of the source (0: maxFileSize).
@@ -86,13 +90,13 @@ var Sources = []Source{
 	{ID: "codex", Priority: 300, Agent: "Codex", Reference: true, Files: func(p Paths) []string {
 		return []string{filepath.Join(p.CodexHome, "auth.json")}
 	}, locate: locateCodex, parse: parseCodex},
-	{ID: "amika_env_cache", Priority: 290, Reference: true, maxSize: maxStoreFileSize, Files: func(p Paths) []string {
+	{ID: "amika_env_cache", Priority: 290, Reference: true, Own: true, maxSize: maxStoreFileSize, Files: func(p Paths) []string {
 		return []string{filepath.Join(p.CacheDir, "amika", "env-cache.json")}
 	}, parse: flatParser(KindAPIKey)},
-	{ID: "amika_keychain", Priority: 280, Reference: true, maxSize: maxStoreFileSize, Files: func(p Paths) []string {
+	{ID: "amika_keychain", Priority: 280, Reference: true, Own: true, maxSize: maxStoreFileSize, Files: func(p Paths) []string {
 		return []string{p.KeychainFile()}
 	}, locate: locateKeychain, parse: flatParser(KindAPIKey)},
-	{ID: "amika_oauth", Priority: 270, OAuth: true, Reference: true, maxSize: maxStoreFileSize, Files: func(p Paths) []string {
+	{ID: "amika_oauth", Priority: 270, OAuth: true, Reference: true, Own: true, maxSize: maxStoreFileSize, Files: func(p Paths) []string {
 		return []string{filepath.Join(p.StateDir, "amika", "oauth.json")}
 	}, parse: flatParser(KindOAuth)},
 	{ID: "opencode", Priority: 200, Agent: "OpenCode", Reference: true, Files: func(p Paths) []string {

@@ -59,7 +59,9 @@ type teamFile struct {
 }
 
 // TeamStores lists the team stores: AMIKA_TEAM_STORES's first, then stores.json's; a name
-// given by both is the variable's.
+// given by both is the variable's. A stores.json that another user could have changed is
+// not read: the error then wraps safefile.ErrUntrusted, and the variable's stores come
+// with it (Opener.TeamStores skips it with a warning).
 func TeamStores(p discovery.Paths, getenv func(string) string) ([]TeamStore, error) {
 	var out []TeamStore
 	seen := map[string]bool{}
@@ -94,8 +96,24 @@ func TeamStores(p discovery.Paths, getenv func(string) string) ([]TeamStore, err
 	return out, nil
 }
 
+// TeamStores is TeamStores, a stores.json that another user could have changed skipped
+// with one warning (Warn).
+func (o *Opener) TeamStores(p discovery.Paths) ([]TeamStore, error) {
+	teams, err := TeamStores(p, o.getenv)
+	if errors.Is(err, safefile.ErrUntrusted) {
+		if o.Warn != nil {
+			o.teamsWarned.Do(func() { o.Warn(err.Error()) })
+		}
+		return teams, nil
+	}
+	return teams, err
+}
+
 func readTeamFile(path string) (teamFile, error) {
 	var f teamFile
+	if err := safefile.Trusted(path); err != nil {
+		return f, &storeError{where: path, reason: discovery.NotUsed(err), cause: err}
+	}
 	data, err := safefile.ReadFile(path, 1<<20)
 	if errors.Is(err, fs.ErrNotExist) {
 		return f, nil

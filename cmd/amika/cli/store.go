@@ -83,7 +83,7 @@ func teamStores() ([]store.TeamStore, discovery.Paths, error) {
 	if err != nil {
 		return nil, paths, err
 	}
-	teams, err := store.TeamStores(paths, os.Getenv)
+	teams, err := stores.TeamStores(paths)
 	return teams, paths, err
 }
 
@@ -109,7 +109,7 @@ func teamSources(p discovery.Paths, homedir string) []discovery.StoredSource {
 			return nil
 		}
 	}
-	teams, err := store.TeamStores(p, os.Getenv)
+	teams, err := stores.TeamStores(p)
 	if err != nil {
 		return []discovery.StoredSource{{ID: "amika_team", Priority: store.TeamPriority(0), StoredSecrets: discovery.StoredSecrets{
 			Label: store.TeamStoresFile(p, os.Getenv), Read: func() (discovery.Stored, error) { return discovery.Stored{}, err }}}}
