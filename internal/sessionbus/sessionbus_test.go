@@ -1,6 +1,6 @@
-//go:build unix
+//go:build unix && !darwin && !solaris
 
-package store
+package sessionbus
 
 import (
 	"errors"
@@ -25,16 +25,16 @@ func TestSessionBusAddressRefusesWhatCannotBeChecked(t *testing.T) {
 		"unix:tmpdir=/tmp":               "names no socket",
 		"unix:path=/nonexistent/amika/x": "no D-Bus session bus at /nonexistent/amika/x",
 	} {
-		_, err := sessionBusAddress(busEnv(map[string]string{"DBUS_SESSION_BUS_ADDRESS": addr}))
+		_, err := Address(busEnv(map[string]string{"DBUS_SESSION_BUS_ADDRESS": addr}))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", addr, err, want)
 		}
-		var fe *foreignBusError
+		var fe *ForeignError
 		if errors.As(err, &fe) {
 			t.Errorf("%s: %v counts as another user's bus", addr, err)
 		}
 	}
-	if _, err := sessionBusAddress(busEnv(nil)); err != errNoBus {
+	if _, err := Address(busEnv(nil)); err != ErrNoBus {
 		t.Errorf("nothing set: %v", err)
 	}
 }
@@ -53,21 +53,35 @@ func TestSessionBusOwnership(t *testing.T) {
 	}
 	defer l.Close()
 	env := busEnv(map[string]string{"XDG_RUNTIME_DIR": dir})
-	addr, err := sessionBusAddress(env)
+	addr, err := Address(env)
 	if err != nil || addr != "unix:path="+sock {
 		t.Fatalf("own bus: %q, %v", addr, err)
 	}
-	if err := checkPeer(addr, time.Now().Add(5*time.Second)); err != nil {
-		t.Fatalf("own peer: %v", err)
+	// the peer is the user: dial goes on to authenticate, which a socket that never
+	// answers fails, within the deadline
+	start := time.Now()
+	if _, err := dial(addr, start.Add(300*time.Millisecond)); err == nil || errors.As(err, new(*ForeignError)) {
+		t.Fatalf("own peer that never answers: %v", err)
 	}
-	var fe *foreignBusError
+	if time.Since(start) > 5*time.Second {
+		t.Fatalf("dial took %v past its deadline", time.Since(start))
+	}
+	var fe *ForeignError
 	os.Lchown(sock, 65534, 65534)
-	if _, err := sessionBusAddress(env); !errors.As(err, &fe) || !strings.Contains(err.Error(), "belongs to uid 65534, not to uid 0") {
+	if _, err := Address(env); !errors.As(err, &fe) || !strings.Contains(err.Error(), "belongs to uid 65534, not to uid 0") {
 		t.Errorf("socket of uid 65534: %v", err)
 	}
 	os.Lchown(sock, 0, 0)
 	os.Chown(dir, 65534, 65534)
-	if _, err := sessionBusAddress(env); !errors.As(err, &fe) || !strings.Contains(err.Error(), "the directory of the D-Bus session bus socket") {
+	if _, err := Address(env); !errors.As(err, &fe) || !strings.Contains(err.Error(), "the directory of the D-Bus session bus socket") {
 		t.Errorf("directory of uid 65534: %v", err)
+	}
+	// the socket's own directory is root's, one further up is another user's: that user
+	// can rename it and put another bus in its place
+	os.Chown(dir, 0, 0)
+	os.Chown(filepath.Dir(dir), 65534, 65534)
+	defer os.Chown(filepath.Dir(dir), 0, 0)
+	if _, err := Address(env); !errors.As(err, &fe) || !strings.Contains(err.Error(), "the path of the D-Bus session bus socket "+sock+" is not the user's: "+filepath.Dir(dir)+" belongs to uid 65534, not to uid 0") {
+		t.Errorf("a directory of uid 65534 on the way: %v", err)
 	}
 }
