@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Source is one place agents (or amika) keep credentials, with the files tried in order.
@@ -600,11 +601,7 @@ func openCodeEntry(id string, raw []byte, c *parseContext) error {
 		if err != nil {
 			return err
 		}
-		if u, err := url.Parse(id); err == nil && u.User != nil && u.Scheme != "" {
-			u.User = nil // a password in the URL is a secret too
-			id = strings.Replace(u.String(), "://", "://***@", 1)
-		}
-		c.listed = append(c.listed, Listed{Name: id, Kind: "wellknown", Value: token,
+		c.listed = append(c.listed, Listed{Name: wellknownName(id), Kind: "wellknown", Value: token,
 			Note: fmt.Sprintf("OpenCode sets %s to it for the server's own config: not a provider's key, not handed out", quoteName(key))})
 	}
 	return nil
@@ -649,4 +646,27 @@ func parseAmp(data []byte, c *parseContext) error {
 		}
 	}
 	return nil
+}
+
+// wellknownName shows the server a "wellknown" entry's id names, and nothing else: a URL may
+// carry a password (https://user:pw@host), a token in its query or path, or be no URL at
+// all (user:pw@host), and only its scheme and host are not secret. An id that is not a
+// plain http(s) URL with a host is shown as its length.
+func wellknownName(id string) string {
+	u, err := url.Parse(id)
+	if err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Opaque == "" && u.Host != "" && hostChars(u.Host) {
+		return u.Scheme + "://" + u.Host
+	}
+	return fmt.Sprintf("(a server whose URL is not shown, %d characters)", utf8.RuneCountInString(id))
+}
+
+// hostChars says whether a URL's host is a plain host name or address, with its port.
+func hostChars(h string) bool {
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == ':' || c == '[' || c == ']') {
+			return false
+		}
+	}
+	return true
 }
