@@ -3,7 +3,8 @@ package cli
 import (
 	"encoding/json"
 	"io"
-	"text/tabwriter"
+
+	"github.com/amika-dev/amika/internal/termsafe"
 )
 
 // Listing commands print a table for people, or JSON with -o json.
@@ -15,8 +16,8 @@ func checkOutput(output string) error {
 	return nil
 }
 
-func newTable(w io.Writer) *tabwriter.Writer {
-	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+func newTable(w io.Writer) *termsafe.Table {
+	return termsafe.NewTable(w)
 }
 
 func writeJSON(w io.Writer, v any) error {

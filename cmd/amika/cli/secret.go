@@ -90,7 +90,7 @@ func newSecretListCmd() *cobra.Command {
 			tw := newTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "NAME\tTYPE\tPROVIDER\tUPDATED\tSTORE")
 			for _, s := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, dash(string(s.Type)), dash(s.Provider), dash(s.Updated.String()), s.Store)
+				tw.Row(s.Name, dash(string(s.Type)), dash(s.Provider), dash(s.Updated.String()), s.Store)
 			}
 			return tw.Flush()
 		},
@@ -299,7 +299,7 @@ func maskedTable(w io.Writer, rows [][3]string) {
 	tw := newTable(w)
 	fmt.Fprintln(tw, "NAME\tVALUE\tFROM")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", r[0], r[1], r[2])
+		tw.Row(r[0], r[1], r[2])
 	}
 	tw.Flush()
 }

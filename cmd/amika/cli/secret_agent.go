@@ -153,7 +153,7 @@ With --yes and several credentials found, the first one listed is stored.`, titl
 func confirmCandidate(cmd *cobra.Command, name string, c agent.Candidate) error {
 	tw := newTable(cmd.ErrOrStderr())
 	fmt.Fprintln(tw, "TYPE\tVALUE\tFROM")
-	fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Type, c.Masked(), c.Origin)
+	tw.Row(string(c.Type), c.Masked(), c.Origin)
 	tw.Flush()
 	return confirm(cmd, "secret "+name+" push", fmt.Sprintf("Store this %s credential?", agentTitle[name]))
 }
@@ -172,7 +172,7 @@ func choose(cmd *cobra.Command, name string, found []agent.Candidate, yes, tty b
 	tw := newTable(w)
 	fmt.Fprintln(tw, "#\tTYPE\tVALUE\tFROM")
 	for i, c := range found {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", i+1, c.Type, c.Masked(), tildePath(c.Origin, p.Home))
+		tw.Row(strconv.Itoa(i+1), string(c.Type), c.Masked(), tildePath(c.Origin, p.Home))
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "Store which one? [1-%d, empty to cancel] ", len(found))
@@ -213,7 +213,7 @@ func newAgentListCmd(name string) *cobra.Command {
 			tw := newTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "ID\tNAME\tTYPE\tUPDATED\tSTORE")
 			for _, s := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, dash(s.Label), s.Type, dash(s.Updated.String()), s.Store)
+				tw.Row(s.Name, dash(s.Label), string(s.Type), dash(s.Updated.String()), s.Store)
 			}
 			return tw.Flush()
 		},

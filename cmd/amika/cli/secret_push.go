@@ -206,7 +206,7 @@ GROQ_API_KEY, …). --only keeps the named providers or variables.`,
 					continue
 				}
 				name := discovery.EnvNames(c.Provider, discovery.KindAPIKey)[0]
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\n", name, c.Provider, c.Kind, discovery.Mask(c.Value), c.Source, tildePath(c.File, home.Home))
+				tw.Row(name, c.Provider, string(c.Kind), discovery.Mask(c.Value), c.Source+" "+tildePath(c.File, home.Home))
 				if c.Source == "amika_keychain" && !team || c.Source == "amika_team" && team {
 					continue // already stored
 				}

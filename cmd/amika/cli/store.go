@@ -222,7 +222,7 @@ func newStoreListCmd() *cobra.Command {
 			tw := newTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "NAME\tSCOPE\tBACKEND\tLOCATION")
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Name, r.Scope, r.Backend, r.Location)
+				tw.Row(r.Name, r.Scope, r.Backend, r.Location)
 			}
 			return tw.Flush()
 		},
@@ -426,7 +426,7 @@ history: rotate those secrets at their provider, then push the new values.`,
 				if m.Yours {
 					you = "yes"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", fpr, dash(uid), dash(you))
+				tw.Row(fpr, dash(uid), dash(you))
 			}
 			return tw.Flush()
 		},
