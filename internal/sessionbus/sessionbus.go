@@ -140,6 +140,17 @@ func checkAddress(entry string) error {
 	if err := safefile.Trusted(dir); err != nil {
 		return foreign("the path of the D-Bus session bus socket %s is not the user's: %v", socket, err)
 	}
+	// A socket reached through a symlink: the link, and the way to where it leads, too.
+	if li, err := os.Lstat(socket); err == nil && li.Mode()&fs.ModeSymlink != 0 {
+		if uid, ok := ownerOf(li); ok && uid != me && uid != 0 {
+			return foreign("the D-Bus session bus socket %s is a symlink of uid %d's", socket, uid)
+		}
+		if resolved, err := filepath.EvalSymlinks(socket); err == nil {
+			if err := safefile.Trusted(filepath.Dir(resolved)); err != nil {
+				return foreign("the path of the D-Bus session bus socket %s is not the user's: %v", socket, err)
+			}
+		}
+	}
 	return nil
 }
 

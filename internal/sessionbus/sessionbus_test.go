@@ -80,8 +80,22 @@ func TestSessionBusOwnership(t *testing.T) {
 	// can rename it and put another bus in its place
 	os.Chown(dir, 0, 0)
 	os.Chown(filepath.Dir(dir), 65534, 65534)
-	defer os.Chown(filepath.Dir(dir), 0, 0)
 	if _, err := Address(env); !errors.As(err, &fe) || !strings.Contains(err.Error(), "the path of the D-Bus session bus socket "+sock+" is not the user's: "+filepath.Dir(dir)+" belongs to uid 65534, not to uid 0") {
 		t.Errorf("a directory of uid 65534 on the way: %v", err)
+	}
+	os.Chown(filepath.Dir(dir), 0, 0)
+
+	// the socket itself reached through a symlink: a link of another user's is theirs to
+	// repoint
+	linkDir := t.TempDir()
+	link := filepath.Join(linkDir, "bus")
+	os.Symlink(sock, link)
+	linkEnv := busEnv(map[string]string{"XDG_RUNTIME_DIR": linkDir})
+	if addr, err := Address(linkEnv); err != nil || addr != "unix:path="+link {
+		t.Fatalf("a link of the user's to the user's socket: %q, %v", addr, err)
+	}
+	os.Lchown(link, 65534, 65534)
+	if _, err := Address(linkEnv); !errors.As(err, &fe) || !strings.Contains(err.Error(), "is a symlink of uid 65534's") {
+		t.Errorf("a link of uid 65534's: %v", err)
 	}
 }
