@@ -60,7 +60,7 @@ reloads the environment; leaving the directory unloads it.`,
 				}
 				var warns []discovery.Warning
 				as, warns = discovery.Assignments(res.Credentials, discovery.ModeHandout)
-				as = shellinit.Filter(as, args)
+				as = discovery.Select(args).Assignments(as)
 				for _, w := range discovery.LoginOverride(res, as, nil) {
 					w.Reason += "; to keep the subscription, leave anthropic out (use amika openai …)"
 					warns = append(warns, w)

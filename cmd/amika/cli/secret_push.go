@@ -188,23 +188,11 @@ GROQ_API_KEY, …). --only keeps the named providers or variables.`,
 				return err
 			}
 			warn(cmd.ErrOrStderr(), res.Warnings)
-			keep := map[string]bool{}
-			for _, o := range only {
-				o = strings.TrimSpace(o)
-				if p, ok := discovery.ProviderForVariable(o); ok {
-					keep[p] = true
-				} else {
-					keep[discovery.Canonical(o)] = true
-				}
-			}
 			home, _ := discovery.DefaultPaths(df.homedir)
 			var secrets []store.Secret
 			tw := newTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "NAME\tPROVIDER\tKIND\tVALUE\tSOURCE")
-			for _, c := range res.Credentials {
-				if len(keep) > 0 && !keep[c.Provider] {
-					continue
-				}
+			for _, c := range discovery.Select(only).Credentials(res.Credentials) {
 				name := discovery.EnvNames(c.Provider, discovery.KindAPIKey)[0]
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\n", name, c.Provider, c.Kind, discovery.Mask(c.Value), c.Source, tildePath(c.File, home.Home))
 				if c.Source == "amika_keychain" && !team || c.Source == "amika_team" && team {
