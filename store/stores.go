@@ -285,3 +285,52 @@ func storedRow(label string, read func() (stored, error)) discovery.StoredSecret
 		return out, err
 	}}
 }
+
+// Find returns the secrets named, from the backends that list them or, for a name no
+// backend lists (stored by another tool, say), from a plain read. Names none holds are
+// one NotFound error.
+func (s *Stores) Find(names ...string) ([]Secret, error) {
+	list, _, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	var found []Secret
+	var missing []string
+	for _, n := range names {
+		held := false
+		for _, x := range list {
+			if x.Name == n {
+				found, held = append(found, x), true
+			}
+		}
+		if !held {
+			if x, err := s.Get(n); err == nil {
+				found, held = append(found, x), true
+			}
+		}
+		if !held {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, s.NotFound(missing...)
+	}
+	return found, nil
+}
+
+// WhereOf says where secrets live: the backends holding them, in store order, or where
+// writes go when none does.
+func (s *Stores) WhereOf(secrets []Secret) string {
+	var places []string
+	seen := map[string]bool{}
+	for _, x := range secrets {
+		if b := s.Backend(x.Store); b != nil && !seen[x.Store] {
+			seen[x.Store] = true
+			places = append(places, b.Where())
+		}
+	}
+	if len(places) == 0 {
+		return s.Where()
+	}
+	return strings.Join(places, " and ")
+}
