@@ -1,26 +1,31 @@
 package cli
 
 import (
-	"encoding/json"
 	"io"
 	"text/tabwriter"
+
+	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/internal/report"
 )
 
-// Listing commands print a table for people, or JSON with -o json.
+// parseOutput reads -o: table or json; anything else is a usage error.
+func parseOutput(s string) (report.Format, error) {
+	f, err := report.ParseFormat(s)
+	if err != nil {
+		return f, usageError{err}
+	}
+	return f, nil
+}
 
 func checkOutput(output string) error {
-	if output != "table" && output != "json" {
-		return usagef("unknown output %q (want table or json)", output)
-	}
-	return nil
+	_, err := parseOutput(output)
+	return err
 }
 
-func newTable(w io.Writer) *tabwriter.Writer {
-	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-}
+func newTable(w io.Writer) *tabwriter.Writer { return report.NewTable(w) }
 
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
+func writeJSON(w io.Writer, v any) error { return report.WriteJSON(w, v) }
+
+func dash(s string) string { return report.Dash(s) }
+
+func tildePath(path, home string) string { return discovery.Paths{Home: home}.Tilde(path) }
