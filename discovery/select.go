@@ -45,28 +45,26 @@ func (s Selection) keeps(provider string, names ...string) bool {
 
 // Assignments keeps the assignments whose provider or own name is selected.
 func (s Selection) Assignments(as []Assignment) []Assignment {
-	if s.all {
-		return as
-	}
-	var out []Assignment
-	for _, a := range as {
-		if s.keeps(a.Provider, a.Name) {
-			out = append(out, a)
-		}
-	}
-	return out
+	return keep(s, as, func(a Assignment) (string, []string) { return a.Provider, []string{a.Name} })
 }
 
 // Credentials keeps the credentials whose provider is selected, or a name any mode hands
 // them out under (EnvNames for their kind, the reference names for every kind).
 func (s Selection) Credentials(cs []Credential) []Credential {
+	return keep(s, cs, func(c Credential) (string, []string) {
+		return c.Provider, append(EnvNames(c.Provider, c.Kind), referenceNames(c.Provider)...)
+	})
+}
+
+// keep keeps the items of xs whose provider and names, as what says, are selected.
+func keep[T any](s Selection, xs []T, what func(T) (provider string, names []string)) []T {
 	if s.all {
-		return cs
+		return xs
 	}
-	var out []Credential
-	for _, c := range cs {
-		if s.keeps(c.Provider, append(EnvNames(c.Provider, c.Kind), referenceNames(c.Provider)...)...) {
-			out = append(out, c)
+	var out []T
+	for _, x := range xs {
+		if p, names := what(x); s.keeps(p, names...) {
+			out = append(out, x)
 		}
 	}
 	return out

@@ -313,11 +313,11 @@ func (o *Opener) States() (Choice, []BackendState, error) {
 // Place is a store as `amika store list` shows it: the user's own (each backend), then
 // the team stores.
 type Place struct {
-	Name     string // "user", or the team store's name
-	Scope    string // "user" or "team"
-	Backend  string
-	Location string
-	From     string // why: the choice's reason, or where a team store was named
+	Name     string `json:"name"`  // "user", or the team store's name
+	Scope    string `json:"scope"` // "user" or "team"
+	Backend  string `json:"backend"`
+	Location string `json:"location"`
+	From     string `json:"from,omitempty"` // why: the choice's reason, or where a team store was named
 }
 
 // Places lists the stores: the user's own backends, then the team stores.

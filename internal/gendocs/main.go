@@ -2,7 +2,7 @@
 // commands, under a directory: DIR/man/amika*.1 and DIR/completions/{amika.bash,_amika,
 // amika.fish}. scripts/gendocs runs it on docs/; scripts/test checks that docs/ is current.
 //
-//	go run ./internal/gendocs DIR
+//	go run ./internal/gendocs [DIR]   (default: docs)
 //
 // It is a program of its own so the generators (cobra/doc, go-md2man) are never linked
 // into amika.
@@ -22,11 +22,11 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: go run ./internal/gendocs DIR")
-		os.Exit(2)
+	dir := "docs"
+	if len(os.Args) > 1 {
+		dir = os.Args[1]
 	}
-	if err := generate(os.Args[1]); err != nil {
+	if err := generate(dir); err != nil {
 		fmt.Fprintf(os.Stderr, "gendocs: %v\n", err)
 		os.Exit(1)
 	}

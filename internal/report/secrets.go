@@ -24,29 +24,23 @@ func secretsJSON(w io.Writer, list []store.Secret) error {
 	return WriteJSON(w, out)
 }
 
-// Secrets lists stored secrets: NAME, TYPE, PROVIDER, UPDATED, STORE; never values.
-func Secrets(w io.Writer, f Format, list []store.Secret) error {
+// Secrets lists stored secrets, never their values: NAME, TYPE, PROVIDER, UPDATED, STORE;
+// an agent's credentials (agents) as ID, NAME (the label), TYPE, UPDATED, STORE.
+func Secrets(w io.Writer, f Format, list []store.Secret, agents bool) error {
 	if f == JSON {
 		return secretsJSON(w, list)
 	}
-	tw := NewTable(w)
-	fmt.Fprintln(tw, "NAME\tTYPE\tPROVIDER\tUPDATED\tSTORE")
-	for _, s := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, Dash(string(s.Type)), Dash(s.Provider), Dash(s.Updated.String()), s.Store)
-	}
-	return tw.Flush()
-}
-
-// AgentSecrets lists an agent's stored credentials: ID, NAME (the label), TYPE, UPDATED,
-// STORE.
-func AgentSecrets(w io.Writer, f Format, list []store.Secret) error {
-	if f == JSON {
-		return secretsJSON(w, list)
+	head := "NAME\tTYPE\tPROVIDER"
+	cells := func(s store.Secret) (string, string, string) { return s.Name, Dash(string(s.Type)), Dash(s.Provider) }
+	if agents {
+		head = "ID\tNAME\tTYPE"
+		cells = func(s store.Secret) (string, string, string) { return s.Name, Dash(s.Label), string(s.Type) }
 	}
 	tw := NewTable(w)
-	fmt.Fprintln(tw, "ID\tNAME\tTYPE\tUPDATED\tSTORE")
+	fmt.Fprintln(tw, head+"\tUPDATED\tSTORE")
 	for _, s := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, Dash(s.Label), s.Type, Dash(s.Updated.String()), s.Store)
+		a, b, c := cells(s)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a, b, c, Dash(s.Updated.String()), s.Store)
 	}
 	return tw.Flush()
 }

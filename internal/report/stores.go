@@ -57,21 +57,7 @@ func Status(w io.Writer, f Format, c store.Choice, backends []store.BackendState
 // Places lists the stores: NAME, SCOPE, BACKEND, LOCATION (JSON adds where each was named).
 func Places(w io.Writer, f Format, places []store.Place) error {
 	if f == JSON {
-		type jsonPlace struct {
-			Name     string `json:"name"`
-			Scope    string `json:"scope"`
-			Backend  string `json:"backend"`
-			Location string `json:"location"`
-			From     string `json:"from,omitempty"`
-		}
-		out := make([]jsonPlace, 0, len(places))
-		for _, p := range places {
-			out = append(out, jsonPlace(p))
-		}
-		if len(places) == 0 {
-			out = nil
-		}
-		return WriteJSON(w, out)
+		return WriteJSON(w, places)
 	}
 	tw := NewTable(w)
 	fmt.Fprintln(tw, "NAME\tSCOPE\tBACKEND\tLOCATION")

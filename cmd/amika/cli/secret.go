@@ -49,24 +49,30 @@ func newSecretListCmd() *cobra.Command {
 
 // runSecretList lists the store --scope names, else the user's own and every team store.
 func runSecretList(opts *secretListOptions) error {
-	f, err := parseOutput(opts.output)
-	if err != nil {
-		return err
-	}
-	var sc *store.Scope
-	if opts.scope.value != "" {
-		s, err := opts.scope.parse()
-		if err != nil {
-			return err
+	return listSecrets(opts.io, opts.output, false, func() ([]store.Secret, []store.Warning, error) {
+		if opts.scope.value == "" {
+			return stores.ListScopes(nil)
 		}
-		sc = &s
-	}
-	list, warns, err := stores.ListScopes(sc)
+		sc, err := opts.scope.parse()
+		if err != nil {
+			return nil, nil, err
+		}
+		return stores.ListScopes(&sc)
+	})
+}
+
+// listSecrets shows what list returns, its warnings on standard error.
+func listSecrets(s *ioStreams, output string, agents bool, list func() ([]store.Secret, []store.Warning, error)) error {
+	f, err := parseOutput(output)
 	if err != nil {
 		return err
 	}
-	warn(opts.io.ErrOut, warns)
-	return report.Secrets(opts.io.Out, f, list)
+	secrets, warns, err := list()
+	if err != nil {
+		return err
+	}
+	warn(s.ErrOut, warns)
+	return report.Secrets(s.Out, f, secrets, agents)
 }
 
 type secretGetOptions struct {

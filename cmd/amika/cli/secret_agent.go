@@ -154,20 +154,13 @@ func newAgentListCmd(name string) *cobra.Command {
 }
 
 func runAgentList(opts *agentListOptions) error {
-	f, err := parseOutput(opts.output)
-	if err != nil {
-		return err
-	}
-	st, err := stores.Open()
-	if err != nil {
-		return err
-	}
-	list, warns, err := agent.List(st, opts.agent)
-	if err != nil {
-		return err
-	}
-	warn(opts.io.ErrOut, warns)
-	return report.AgentSecrets(opts.io.Out, f, list)
+	return listSecrets(opts.io, opts.output, true, func() ([]store.Secret, []store.Warning, error) {
+		st, err := stores.Open()
+		if err != nil {
+			return nil, nil, err
+		}
+		return agent.List(st, opts.agent)
+	})
 }
 
 type agentDeleteOptions struct {
