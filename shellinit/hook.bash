@@ -52,11 +52,13 @@ _amika_hook() {
 # returns the status the user's command left, for the hooks after it; "&& :" keeps that
 # status from ending a shell under set -e (a failure before && is not fatal). With
 # bash-preexec, its precmd_functions is the way in (entries added to PROMPT_COMMAND after it
-# would trigger its preexec hooks).
+# would trigger its preexec hooks). PROMPT_COMMAND is run as an array from bash 5.1 on; its
+# attributes are read without a subshell (${var@a}, bash 4.4+), as a shell's start forks
+# nothing here.
 if [[ " ${PROMPT_COMMAND[*]-} ${precmd_functions[*]-} " != *[[:space:]\;]_amika_hook[[:space:]\;]* ]]; then
 	if [[ -n ${bash_preexec_imported-}${__bp_imported-} ]]; then
 		precmd_functions=(_amika_hook ${precmd_functions[@]+"${precmd_functions[@]}"})
-	elif [[ $(declare -p PROMPT_COMMAND 2>/dev/null) == "declare -a"* ]]; then
+	elif ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 501)) && [[ ${PROMPT_COMMAND+${PROMPT_COMMAND@a}} == *a* ]]; then
 		PROMPT_COMMAND=('_amika_hook && :' "${PROMPT_COMMAND[@]}")
 	else
 		PROMPT_COMMAND="_amika_hook && :${PROMPT_COMMAND:+$'\n'$PROMPT_COMMAND}"
