@@ -59,7 +59,7 @@ reloads the environment; leaving the directory unloads it.`,
 // runDirenv prints the extension, or with --export what one `use amika` evaluates.
 func runDirenv(opts *direnvOptions) error {
 	if !opts.export {
-		return shellinit.WriteDirenvExtension(opts.io.Out, selfPath())
+		return shellinit.WriteDirenvExtension(opts.io.Out, shellinit.SelfPath())
 	}
 	refs, err := amikarun.ParseSecretRefs(opts.secrets)
 	if err != nil {
