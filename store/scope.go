@@ -229,7 +229,7 @@ func (o *Opener) MemberStore(name string, interactive bool) (*Pass, error) {
 // that home's keychain.json alone: the keyring and the team stores belong to the user, not
 // to that directory.
 func (o *Opener) DiscoverySources(opt *discovery.Options) {
-	opt.Stored = o.Discovery(opt.Paths)
+	opt.Stored = o.storedSources(opt.Paths)
 	opt.Extra = o.teamSources(opt.Paths)
 	if !opt.ReferenceOnly {
 		opt.Keyring = o.agentKeyring(opt.Paths)

@@ -209,13 +209,13 @@ func (o *Opener) Status() (Choice, []Store, error) {
 	return c, out, nil
 }
 
-// Discovery is the amika_keychain source as discovery reads it for paths p: the keyring
+// storedSources are the amika_keychain source as discovery reads it for paths p: the keyring
 // first when it is the chosen backend, then keychain.json, each one row. For another home
 // than the user's (--homedir), only that home's keychain.json: the keyring belongs to the
 // session, not to that directory, and --homedir is how CI gets results from fixtures
 // alone. Only provider-style names (NAME_API_KEY, …) and agents' OAuth credentials are
 // read.
-func (o *Opener) Discovery(p discovery.Paths) []discovery.StoredSecrets {
+func (o *Opener) storedSources(p discovery.Paths) []discovery.StoredSecrets {
 	file := NewFile(p).stored()
 	if own, err := discovery.ResolvePaths("", o.getenv); err == nil && filepath.Clean(own.Home) != filepath.Clean(p.Home) {
 		return []discovery.StoredSecrets{file} // decided without probing the keyring
