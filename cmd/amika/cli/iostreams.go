@@ -66,9 +66,9 @@ func (s *ioStreams) Confirm(what, question string) error {
 	return fmt.Errorf("%s: not confirmed; nothing changed", what)
 }
 
-// Choose asks for one of n items the command listed, numbered from 1, and returns its
-// index. Without a terminal it refuses, saying what else the command takes (hint); an
-// empty answer cancels.
+// Choose asks which of the n credentials the command listed, numbered from 1, to store,
+// and returns its index. Without a terminal it refuses, saying what else the command
+// takes (hint); an empty answer cancels.
 func (s *ioStreams) Choose(what string, n int, hint string) (int, error) {
 	if !s.CanPrompt() {
 		return 0, usagef("%s: found %d credential(s), and standard input is not a terminal to choose on; %s", what, n, hint)
