@@ -270,6 +270,34 @@ func TestTryLock(t *testing.T) {
 	u2()
 }
 
+func TestTryLockShared(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "lock")
+	s1, ok, err := TryLockShared(p)
+	if !ok || err != nil {
+		t.Fatalf("TryLockShared when free: ok=%v err=%v", ok, err)
+	}
+	s2, ok, err := TryLockShared(p)
+	if !ok || err != nil {
+		t.Fatalf("TryLockShared beside another shared lock: ok=%v err=%v", ok, err)
+	}
+	if _, ok, err := TryLock(p); ok || err != nil {
+		t.Fatalf("TryLock while shared locks are held: ok=%v err=%v", ok, err)
+	}
+	s1()
+	if _, ok, err := TryLock(p); ok || err != nil {
+		t.Fatalf("TryLock while one shared lock is held: ok=%v err=%v", ok, err)
+	}
+	s2()
+	ex, ok, err := TryLock(p)
+	if !ok || err != nil {
+		t.Fatalf("TryLock when free: ok=%v err=%v", ok, err)
+	}
+	if _, ok, err := TryLockShared(p); ok || err != nil {
+		t.Fatalf("TryLockShared while locked: ok=%v err=%v", ok, err)
+	}
+	ex()
+}
+
 func TestReadInput(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "f")
