@@ -298,6 +298,25 @@ func TestTryLockShared(t *testing.T) {
 	ex()
 }
 
+func TestReadHead(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	os.WriteFile(file, bytes.Repeat([]byte("x"), 3<<20), 0o600)
+	if got, err := ReadHead(file, 2); err != nil || string(got) != "xx" {
+		t.Fatalf("head of a large file: %q, %v", got, err)
+	}
+	os.WriteFile(file, []byte("#!"), 0o600)
+	if got, err := ReadHead(file, 256); err != nil || string(got) != "#!" {
+		t.Fatalf("head of a short file: %q, %v", got, err)
+	}
+	if _, err := ReadHead(dir, 2); !errors.Is(err, ErrNotRegular) {
+		t.Fatalf("head of a directory: %v", err)
+	}
+	if _, err := ReadHead(filepath.Join(dir, "missing"), 2); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("head of a missing file: %v", err)
+	}
+}
+
 func TestReadInput(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "f")
