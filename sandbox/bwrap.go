@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -158,7 +159,8 @@ func (b *Bubblewrap) args(spec *Spec, statusFD, seccompFD int) []string {
 
 type bwrapProcess struct {
 	cmd     *exec.Cmd
-	started chan bool // receives whether bwrap reported the command started
+	started chan bool  // receives whether bwrap reported the command started
+	exited  chan error // receives cmd.Wait's result
 }
 
 // Start runs bwrap with the command's environment as its own (bwrap hands its environment
@@ -201,11 +203,36 @@ func (b *Bubblewrap) Start(spec *Spec) (Process, error) {
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = spec.Stdin, spec.Stdout, spec.Stderr
 	cmd.ExtraFiles = extra
-	if err := cmd.Start(); err != nil {
+	p := &bwrapProcess{cmd: cmd, started: make(chan bool, 1), exited: make(chan error, 1)}
+	startErr := make(chan error, 1)
+	scope := scopesSockets() && !setuid(bin)
+	go func() {
+		// The thread that starts bwrap is its parent as --die-with-parent sees it: it stays
+		// until bwrap ends, and it is the one confined (see scopeThread), so it is never
+		// given back to other goroutines.
+		runtime.LockOSThread()
+		if scope {
+			if err := scopeThread(); err != nil {
+				startErr <- fmt.Errorf("confining the sandbox: %v", err)
+				return
+			}
+		}
+		if err := cmd.Start(); err != nil {
+			startErr <- err
+			return
+		}
+		startErr <- nil
+		p.exited <- cmd.Wait()
+	}()
+	if err := <-startErr; err != nil {
 		statusR.Close()
-		return nil, &unavailable{fmt.Sprintf("bubblewrap (%s) cannot run: %v: %s", bin, unwrapExec(err), installHint)}
+		var ee *exec.Error
+		var pe *os.PathError
+		if errors.As(err, &ee) || errors.As(err, &pe) {
+			return nil, &unavailable{fmt.Sprintf("bubblewrap (%s) cannot run: %v: %s", bin, unwrapExec(err), installHint)}
+		}
+		return nil, err
 	}
-	p := &bwrapProcess{cmd: cmd, started: make(chan bool, 1)}
 	go func() {
 		defer statusR.Close()
 		started := false
@@ -221,6 +248,13 @@ func (b *Bubblewrap) Start(spec *Spec) (Process, error) {
 		p.started <- started
 	}()
 	return p, nil
+}
+
+// setuid says whether bwrap is installed setuid root: no_new_privs, which Landlock needs,
+// would take that away.
+func setuid(bin string) bool {
+	fi, err := os.Stat(bin)
+	return err == nil && fi.Mode()&os.ModeSetuid != 0
 }
 
 func unwrapExec(err error) error {
@@ -239,7 +273,7 @@ func unwrapExec(err error) error {
 var errSetup = errors.New("bubblewrap could not set up the sandbox")
 
 func (p *bwrapProcess) Wait() (int, error) {
-	err := p.cmd.Wait()
+	err := <-p.exited
 	var started bool
 	select {
 	case started = <-p.started:

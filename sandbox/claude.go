@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 
 	"github.com/amika-dev/amika/internal/safefile"
@@ -59,16 +60,11 @@ func writeClaudeLogin(home string, s store.Secret) (*claudeLogin, error) {
 		return nil, fmt.Errorf("%s: %v", filepath.Join(dir, ".credentials.json"), err)
 	}
 	state := filepath.Join(home, ".claude.json")
-	if f, err := safefile.CreateExcl(state, 0o600); err == nil {
-		_, werr := f.Write([]byte(`{"hasCompletedOnboarding":true}` + "\n"))
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
+	if _, err := os.Lstat(state); errors.Is(err, fs.ErrNotExist) {
+		// Claude Code writes the rest of it; without this it shows its first-run screens.
+		if err := safefile.WriteFileAtomic(state, []byte(`{"hasCompletedOnboarding":true}`+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("%s: %v", state, err)
 		}
-		if werr != nil {
-			return nil, fmt.Errorf("%s: %v", state, werr)
-		}
-	} else if !errors.Is(err, fs.ErrExist) {
-		return nil, fmt.Errorf("%s: %v", state, err)
 	}
 	return &claudeLogin{secret: s, written: data}, nil
 }

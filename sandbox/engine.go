@@ -71,4 +71,3 @@ type Mount struct {
 	Src, Dst string
 	Why      string
 }
-
