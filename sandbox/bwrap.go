@@ -27,6 +27,13 @@ type Bubblewrap struct {
 
 func (b *Bubblewrap) Name() string { return "bubblewrap" }
 
+// ScopesSockets says whether a sandbox that shares the network is kept from the abstract
+// Unix sockets outside it (Landlock, Linux 6.12 and later).
+func (b *Bubblewrap) ScopesSockets() bool {
+	bin, err := b.binary()
+	return err == nil && scopesSockets() && !setuid(bin)
+}
+
 // ErrUnavailable is wrapped by the errors that say a sandbox cannot start on this machine
 // at all, whatever the sandbox.
 var ErrUnavailable = errors.New("sandboxes cannot start here")

@@ -52,7 +52,11 @@ func writeClaudeLogin(home string, s store.Secret) (*claudeLogin, error) {
 		return nil, fmt.Errorf("claude credential %s: %v", s.Name, err)
 	}
 	dir := filepath.Join(home, ".claude")
-	// The home is the sandbox's to write: .claude may have become a symlink to anywhere.
+	// The home is the sandbox's to write: .claude may have become a symlink to anywhere, or
+	// a file. Either is removed (the link, not what it points to) and the directory made.
+	if fi, err := os.Lstat(dir); err == nil && !fi.IsDir() {
+		os.Remove(dir)
+	}
 	if err := safefile.PrivateDir(dir); err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}

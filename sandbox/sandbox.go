@@ -161,6 +161,9 @@ func (m *Manager) Create(opt CreateOptions) (*Created, error) {
 	if err := m.Engine.Check(); err != nil {
 		return nil, err
 	}
+	if s, ok := m.Engine.(interface{ ScopesSockets() bool }); ok && r.Network == "host" && !s.ScopesSockets() {
+		m.warn("this kernel cannot keep a sandbox that shares the network from the abstract sockets outside it (Landlock scoping needs Linux 6.12): an X server or a D-Bus bus listening on one is reachable inside; --network none has no such socket")
+	}
 	if opt.Dir != "" {
 		d, err := m.existingPath("--dir", opt.Dir, true)
 		if err != nil {
