@@ -142,6 +142,16 @@ type Options struct {
 	// ReferenceOnly reads only what the reference tool reads (its eight sources, their
 	// files, its expiry rules), for `auth extract --reference-names`.
 	ReferenceOnly bool
+	// Extra are stores read as sources of their own (team password stores), each placed
+	// among the sources by its priority, after those of equal priority.
+	Extra []StoredSource
+}
+
+// StoredSource is a store discovery reads as a source of its own.
+type StoredSource struct {
+	ID       string // e.g. "amika_team"
+	Priority int
+	StoredSecrets
 }
 
 // StoredSecrets is one backend of amika's store as discovery reads it.
@@ -213,7 +223,39 @@ func Discover(opt Options) Result {
 	var res Result
 	won := map[string]winner{}
 	var reader safefile.Reader
+	extra := opt.Extra
+	if opt.ReferenceOnly {
+		extra = nil
+	}
+	// readExtra reads the extra stores ranked above priority.
+	readExtra := func(above int) {
+		for len(extra) > 0 && extra[0].Priority > above {
+			x := extra[0]
+			extra = extra[1:]
+			rep := FileReport{Source: x.ID, Priority: x.Priority, Path: x.Label}
+			c := parseContext{now: opt.Now, noOAuth: opt.NoOAuth}
+			rep.State, rep.Reason = readOther(func(c *parseContext) ([]byte, error) {
+				return nil, readStored(x.StoredSecrets, c)
+			}, nil, &c)
+			rep.Present = rep.State != StateMissing
+			for _, p := range c.problems[:min(len(c.problems), maxProblems)] {
+				res.Warnings = append(res.Warnings, Warning{x.ID, x.Label, p})
+			}
+			if rep.State == StateMalformed {
+				res.Warnings = append(res.Warnings, Warning{x.ID, x.Label, rep.Reason})
+			}
+			for _, cred := range c.found {
+				cred.Source, cred.Priority, cred.File = x.ID, x.Priority, x.Label
+				rep.Found = append(rep.Found, cred)
+				if _, taken := won[cred.Provider]; !taken {
+					won[cred.Provider] = winner{cred, len(res.Files), len(rep.Found) - 1}
+				}
+			}
+			res.Files = append(res.Files, rep)
+		}
+	}
 	for _, src := range Sources {
+		readExtra(src.Priority)
 		if opt.ReferenceOnly && !src.Reference {
 			continue
 		}
@@ -274,6 +316,7 @@ func Discover(opt Options) Result {
 			res.Files = append(res.Files, rep)
 		}
 	}
+	readExtra(-1 << 31)
 	for _, w := range won {
 		res.Credentials = append(res.Credentials, w.Credential)
 	}

@@ -30,6 +30,9 @@ type Paths struct {
 	ClaudeKeychain KeyringItem
 	CodexHome      string // $CODEX_HOME or H/.codex
 	GeminiDir      string // ($GEMINI_CLI_HOME or H)/.gemini
+	// RuntimeDir is $XDG_RUNTIME_DIR when absolute, else empty. It may be another user's
+	// (su without - keeps it): amika checks it before making anything in it.
+	RuntimeDir string
 }
 
 // ResolvePaths computes Paths for homedir (empty: $HOME, then the OS user's home) with
@@ -68,6 +71,7 @@ func resolvePaths(homedir string, lookup func(string) (string, bool), goos strin
 		ClaudeState: h,
 		CodexHome:   filepath.Join(h, ".codex"),
 		GeminiDir:   filepath.Join(h, ".gemini"),
+		RuntimeDir:  xdg(getenv, "XDG_RUNTIME_DIR", ""),
 	}
 	if d := getenv("CLAUDE_CONFIG_DIR"); d != "" {
 		p.ClaudeDir, p.ClaudeState = d, d
@@ -164,6 +168,16 @@ func (p Paths) KeychainFile() string {
 // hooks notice store changes with one mtime test.
 func (p Paths) StoreStamp() string {
 	return filepath.Join(p.StateDir, "amika", "store.stamp")
+}
+
+// HookStamps lists where shell hooks may keep one stamp file per shell, best first:
+// <runtime dir>/amika (a tmpfs of the user's, cleared at logout), then <cache dir>/amika/hooks.
+func (p Paths) HookStamps() []string {
+	fallback := filepath.Join(p.CacheDir, "amika", "hooks")
+	if p.RuntimeDir == "" {
+		return []string{fallback}
+	}
+	return []string{filepath.Join(p.RuntimeDir, "amika"), fallback}
 }
 
 // KeyringLock serializes writers of the keyring store's index.

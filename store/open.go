@@ -14,8 +14,8 @@ import (
 
 // Choice is which backend AMIKA_STORE and the machine select, and why.
 type Choice struct {
-	Backend   string // "keyring" or "file"
-	Requested string // AMIKA_STORE's value: "keyring", "file" or "auto"
+	Backend   string // "keyring", "file" or "pass"
+	Requested string // AMIKA_STORE's value: "keyring", "file", "pass" or "auto"
 	Reason    string
 	// FellBack is set when auto wanted the keyring, found none, and chose the file.
 	FellBack bool
@@ -38,6 +38,8 @@ func choose(getenv func(string) string) (Choice, error) {
 	switch mode {
 	case "file":
 		return Choice{Backend: "file", Requested: mode, Reason: "AMIKA_STORE=file"}, nil
+	case "pass":
+		return Choice{Backend: "pass", Requested: mode, Reason: "AMIKA_STORE=pass"}, nil
 	case "keyring":
 		where, err := probeKeyring(getenv, explicitTimeout)
 		if err != nil {
@@ -52,7 +54,7 @@ func choose(getenv func(string) string) (Choice, error) {
 		}
 		return Choice{Backend: "keyring", Requested: "auto", Reason: "AMIKA_STORE=auto: " + where}, nil
 	}
-	return Choice{}, fmt.Errorf("AMIKA_STORE=%q: want keyring, file or auto", mode)
+	return Choice{}, fmt.Errorf("AMIKA_STORE=%q: want keyring, file, pass or auto", mode)
 }
 
 // probeKeyring says where the keyring answers, or why it does not.

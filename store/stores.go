@@ -180,10 +180,15 @@ func (o *Opener) Open() (*Stores, error) {
 
 func open(c Choice, p discovery.Paths) *Stores {
 	file := NewFile(p)
-	if c.Backend != "keyring" {
+	var s *Stores
+	switch c.Backend {
+	case "keyring":
+		s = &Stores{[]backend{NewKeyring(p)}}
+	case "pass":
+		s = &Stores{[]backend{NewPass(p, os.Getenv, PersonalPassDir(p, os.Getenv), PassOptions{})}}
+	default:
 		return &Stores{[]backend{file}}
 	}
-	s := &Stores{[]backend{NewKeyring(p)}}
 	if _, err := os.Lstat(file.Path()); err == nil {
 		s.backends = append(s.backends, file)
 	}
@@ -223,6 +228,9 @@ func (o *Opener) Discovery(p discovery.Paths) []discovery.StoredSecrets {
 	}
 	if c.Foreign {
 		o.warn(strings.TrimPrefix(c.Reason, "AMIKA_STORE=auto: "))
+	}
+	if c.Backend == "pass" {
+		return []discovery.StoredSecrets{NewPass(own, o.getenv, PersonalPassDir(own, o.getenv), PassOptions{}).stored(), file}
 	}
 	if c.Backend != "keyring" {
 		return []discovery.StoredSecrets{file}

@@ -38,7 +38,7 @@ func (f *discoveryFlags) discover() (discovery.Result, error) {
 		return discovery.Result{}, err
 	}
 	opt := discovery.Options{Paths: paths, Now: time.Now(), NoOAuth: f.noOAuth, ReferenceOnly: f.reference,
-		Stored: stores.Discovery(paths), Getenv: os.Getenv, Identity: identity}
+		Stored: stores.Discovery(paths), Getenv: os.Getenv, Identity: identity, Extra: teamSources(paths, f.homedir)}
 	if !f.reference {
 		opt.Keyring = agentKeyring(paths, f.homedir)
 	}

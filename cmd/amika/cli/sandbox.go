@@ -127,8 +127,8 @@ a rotated secret reaches the next start; one that does not exist is an error nam
 	return cmd
 }
 
-// exitStatus turns a command's exit status into amika's.
-func exitStatus(status int, err error) error {
+// commandStatus turns a command's exit status into amika's.
+func commandStatus(status int, err error) error {
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ amika's; the sandbox ends with amika.`,
 			if err != nil {
 				return err
 			}
-			return exitStatus(m.Exec(args[0], args[1:], sandbox.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
+			return commandStatus(m.Exec(args[0], args[1:], sandbox.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
 		},
 	}
 	return cmd
@@ -175,7 +175,7 @@ func newSandboxShellCmd() *cobra.Command {
 			if sh == "" {
 				sh = "/bin/sh"
 			}
-			return exitStatus(m.Exec(args[0], []string{sh}, sandbox.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
+			return commandStatus(m.Exec(args[0], []string{sh}, sandbox.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
 		},
 	}
 }

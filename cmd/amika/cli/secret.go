@@ -70,6 +70,7 @@ func writeSecretsJSON(w io.Writer, list []store.Secret) error {
 
 func newSecretListCmd() *cobra.Command {
 	var output string
+	var scope scopeFlag
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List stored secrets: NAME, TYPE, PROVIDER, UPDATED, STORE (never values)",
@@ -78,11 +79,7 @@ func newSecretListCmd() *cobra.Command {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			st, err := stores.Open()
-			if err != nil {
-				return err
-			}
-			list, warns, err := st.List()
+			list, warns, err := listScopes(&scope)
 			if err != nil {
 				return err
 			}
@@ -93,17 +90,19 @@ func newSecretListCmd() *cobra.Command {
 			tw := newTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "NAME\tTYPE\tPROVIDER\tUPDATED\tSTORE")
 			for _, s := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.Type, dash(s.Provider), dash(s.Updated.String()), s.Store)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, dash(string(s.Type)), dash(s.Provider), dash(s.Updated.String()), s.Store)
 			}
 			return tw.Flush()
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	scope.register(cmd, "")
 	return cmd
 }
 
 func newSecretGetCmd() *cobra.Command {
-	return &cobra.Command{
+	var scope scopeFlag
+	cmd := &cobra.Command{
 		Use:   "get NAME",
 		Short: "Print a stored secret's value",
 		Args:  wrapArgs(cobra.ExactArgs(1)),
@@ -111,7 +110,7 @@ func newSecretGetCmd() *cobra.Command {
 			if err := store.ValidateName(args[0]); err != nil {
 				return usageError{err}
 			}
-			st, err := stores.Open()
+			st, err := scope.open(isTerminal(cmd.InOrStdin()))
 			if err != nil {
 				return err
 			}
@@ -123,6 +122,8 @@ func newSecretGetCmd() *cobra.Command {
 			return err
 		},
 	}
+	scope.register(cmd, "user")
+	return cmd
 }
 
 // confirm asks a yes/no question on the terminal. Without a terminal it refuses with a
@@ -146,6 +147,7 @@ func confirm(cmd *cobra.Command, what, question string) error {
 
 func newSecretDeleteCmd() *cobra.Command {
 	var yes bool
+	var scope scopeFlag
 	cmd := &cobra.Command{
 		Use:   "delete NAME…",
 		Short: "Delete stored secrets (asks first; --yes skips)",
@@ -159,7 +161,7 @@ func newSecretDeleteCmd() *cobra.Command {
 			if !yes && !isTerminal(cmd.InOrStdin()) {
 				return confirm(cmd, "secret delete", "")
 			}
-			st, err := stores.Open()
+			st, err := scope.open(isTerminal(cmd.InOrStdin()))
 			if err != nil {
 				return err
 			}
@@ -204,6 +206,7 @@ func newSecretDeleteCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "delete without asking")
+	scope.register(cmd, "user")
 	return cmd
 }
 

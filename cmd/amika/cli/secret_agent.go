@@ -32,6 +32,7 @@ func newAgentPushCmd(name string) *cobra.Command {
 		typ, value, fromFile, label string
 		yes                         bool
 	)
+	var scope scopeFlag
 	title := agentTitle[name]
 	cmd := &cobra.Command{
 		Use:   "push [--type oauth|api_key] [--value V] [--from-file F] [--name LABEL]",
@@ -127,7 +128,7 @@ With --yes and several credentials found, the first one listed is stored.`, titl
 				label = agent.DefaultLabel(chosen.Type)
 			}
 			id := agent.ID(name, label)
-			st, err := stores.Open()
+			st, err := scope.open(tty)
 			if err != nil {
 				return err
 			}
@@ -145,6 +146,7 @@ With --yes and several credentials found, the first one listed is stored.`, titl
 	cmd.Flags().StringVar(&fromFile, "from-file", "", "read the credential from this file (an OAuth JSON or a key)")
 	cmd.Flags().StringVar(&label, "name", "", "label; the credential is stored as "+name+"-LABEL")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "store without asking")
+	scope.register(cmd, "user")
 	return cmd
 }
 

@@ -23,6 +23,7 @@ func newSecretPushCmd() *cobra.Command {
 		typ      string
 		provider string
 	)
+	var scope scopeFlag
 	cmd := &cobra.Command{
 		Use:   "push [NAME=VALUE…] [--from-env=A,B] [--from-file=.env] [--stdin NAME]",
 		Short: "Store secrets (shows them masked and asks first; --yes skips)",
@@ -94,6 +95,9 @@ skips the question. Without a terminal and without --yes it refuses (exit status
 				}
 				stdinP = append(stdinP, store.Pair{Name: stdin, Value: v, Origin: "stdin"})
 			}
+			if _, _, err := scope.parse(); err != nil {
+				return err
+			}
 			pairs := store.Merge(fileP, argP, envP, stdinP)
 			secrets := make([]store.Secret, 0, len(pairs))
 			rows := make([][3]string, 0, len(pairs))
@@ -105,7 +109,7 @@ skips the question. Without a terminal and without --yes it refuses (exit status
 			if len(secrets) == 0 {
 				return fmt.Errorf("env file %s: no NAME=VALUE line; nothing stored", fromFile)
 			}
-			st, err := stores.Open()
+			st, err := scope.open(tty)
 			if err != nil {
 				return err
 			}
@@ -129,6 +133,7 @@ skips the question. Without a terminal and without --yes it refuses (exit status
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "store without asking")
 	cmd.Flags().StringVar(&typ, "type", "", "type of the secrets: api_key, oauth or generic (default: api_key for NAME_API_KEY names, else generic)")
 	cmd.Flags().StringVar(&provider, "provider", "", "provider of the secrets (default: from NAME_API_KEY names)")
+	scope.register(cmd, "user")
 	return cmd
 }
 
@@ -162,6 +167,7 @@ func newSecretExtractCmd() *cobra.Command {
 		only []string
 		yes  bool
 	)
+	var scope scopeFlag
 	cmd := &cobra.Command{
 		Use:   "extract [--push] [--only=A,B]",
 		Short: "Show what discovery finds, masked; --push stores it",
@@ -170,6 +176,10 @@ store each under its provider's variable name (ANTHROPIC_API_KEY, OPENAI_API_KEY
 GROQ_API_KEY, …). --only keeps the named providers or variables.`,
 		Args: wrapArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			team, _, err := scope.parse()
+			if err != nil {
+				return err
+			}
 			if push && !yes && !isTerminal(cmd.InOrStdin()) {
 				return usagef("secret extract --push: standard input is not a terminal, so amika cannot ask for confirmation; pass --yes")
 			}
@@ -197,7 +207,7 @@ GROQ_API_KEY, …). --only keeps the named providers or variables.`,
 				}
 				name := discovery.EnvNames(c.Provider, discovery.KindAPIKey)[0]
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\n", name, c.Provider, c.Kind, discovery.Mask(c.Value), c.Source, tildePath(c.File, home.Home))
-				if c.Source == "amika_keychain" {
+				if c.Source == "amika_keychain" && !team || c.Source == "amika_team" && team {
 					continue // already stored
 				}
 				if store.ValidateName(name) != nil || store.ValidateValue(name, c.Value) != nil {
@@ -213,7 +223,7 @@ GROQ_API_KEY, …). --only keeps the named providers or variables.`,
 				fmt.Fprintln(cmd.ErrOrStderr(), "amika: nothing new to store")
 				return nil
 			}
-			st, err := stores.Open()
+			st, err := scope.open(isTerminal(cmd.InOrStdin()))
 			if err != nil {
 				return err
 			}
@@ -234,5 +244,6 @@ GROQ_API_KEY, …). --only keeps the named providers or variables.`,
 	cmd.Flags().BoolVar(&push, "push", false, "store what is found")
 	cmd.Flags().StringSliceVar(&only, "only", nil, "keep only these providers or variables (comma-separated)")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "with --push: store without asking")
+	scope.register(cmd, "user")
 	return cmd
 }
