@@ -1,15 +1,20 @@
 package testscripts
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/creack/pty"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -27,8 +32,12 @@ import (
 //	                     its address, unix:abstract=NAME, in $ABSTRACT_SOCKET
 //	abstract-socket connections N
 //	                     assert that N connections reached it
+//	tty-session SCRIPT CMD ARGS…
+//	                     run CMD in a terminal (a pty, 50×120) driven by SCRIPT; the
+//	                     transcript, escapes removed, on stdout
 func init() {
 	commands["abstract-socket"] = cmdAbstractSocket
+	commands["tty-session"] = cmdTTYSession
 	commands["bwrap-ready"] = func(ts *testscript.TestScript, neg bool, args []string) {
 		if neg || len(args) != 0 {
 			ts.Fatalf("usage: bwrap-ready")
@@ -104,4 +113,122 @@ func cmdAbstractSocket(ts *testscript.TestScript, neg bool, args []string) {
 	default:
 		ts.Fatalf("usage: abstract-socket start | abstract-socket connections N")
 	}
+}
+
+// ttyTimeout bounds each expect of a tty-session.
+const ttyTimeout = 90 * time.Second
+
+// tty-session SCRIPT CMD ARGS…
+//
+// Runs CMD in a pty, as a person at a terminal would (TERM=xterm-256color), following
+// SCRIPT line by line: "expect TEXT" waits until TEXT shows on the screen after what the
+// previous expect found (escapes and all white space left out of both, as full-screen
+// programs move the cursor instead of writing spaces), "send TEXT" types TEXT (Go escapes:
+// \r is Enter, \x03 Ctrl-C). Then CMD gets 20 seconds to end before it is killed. The
+// transcript goes to stdout; an expect that times out fails the script with it.
+func cmdTTYSession(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: tty-session SCRIPT CMD ARGS…")
+	}
+	script, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	path := args[1]
+	if !strings.Contains(path, "/") {
+		for _, dir := range filepath.SplitList(ts.Getenv("PATH")) {
+			if fi, err := os.Stat(filepath.Join(dir, path)); err == nil && fi.Mode()&0o111 != 0 {
+				path = filepath.Join(dir, path)
+				break
+			}
+		}
+	}
+	cmd := exec.Command(path, args[2:]...)
+	cmd.Dir = ts.MkAbs(".")
+	cmd.Env = append(scriptEnv(ts), "TERM=xterm-256color")
+	// scriptEnv passes what it knows of; add what the mock API and the clients set.
+	for _, name := range []string{"MOCK_URL", "MOCK_ADDR", "CLIENTS_BIN", "ANTHROPIC_BASE_URL", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
+		"DISABLE_AUTOUPDATER", "DISABLE_TELEMETRY", "DISABLE_ERROR_REPORTING", "HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "NO_PROXY", "no_proxy"} {
+		if v := ts.Getenv(name); v != "" {
+			cmd.Env = append(cmd.Env, name+"="+v)
+		}
+	}
+	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: 120})
+	ts.Check(err)
+	defer ptmx.Close()
+	var (
+		mu  sync.Mutex
+		out bytes.Buffer
+	)
+	ended := make(chan struct{})
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := ptmx.Read(buf)
+			mu.Lock()
+			out.Write(buf[:n])
+			mu.Unlock()
+			if err != nil {
+				close(ended)
+				return
+			}
+		}
+	}()
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	screen := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return ansi.ReplaceAllString(out.String(), "")
+	}
+	squash := func(s string) string { return strings.Join(strings.Fields(s), "") }
+	pos := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(script)), "\n") {
+		verb, text, _ := strings.Cut(line, " ")
+		switch verb {
+		case "expect":
+			want := squash(text)
+			deadline := time.Now().Add(ttyTimeout)
+			for {
+				seen := squash(screen())
+				if i := strings.Index(seen[min(pos, len(seen)):], want); i >= 0 {
+					pos += i + len(want)
+					break
+				}
+				select {
+				case <-exited:
+					ts.Logf("transcript:\n%s", screen())
+					ts.Fatalf("tty-session: %s ended before showing %q", args[1], text)
+				default:
+				}
+				if time.Now().After(deadline) {
+					cmd.Process.Kill()
+					ts.Logf("transcript:\n%s", screen())
+					ts.Fatalf("tty-session: %q did not show within %v", text, ttyTimeout)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		case "send":
+			typed, err := strconv.Unquote(`"` + text + `"`)
+			ts.Check(err)
+			_, err = ptmx.Write([]byte(typed))
+			ts.Check(err)
+		case "sleep":
+			d, err := time.ParseDuration(text)
+			ts.Check(err)
+			time.Sleep(d)
+		case "", "#":
+		default:
+			ts.Fatalf("tty-session: %s: want expect, send or sleep", line)
+		}
+	}
+	select {
+	case <-exited:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		<-exited
+	}
+	select {
+	case <-ended:
+	case <-time.After(2 * time.Second):
+	}
+	fmt.Fprint(ts.Stdout(), screen())
 }
