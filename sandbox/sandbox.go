@@ -55,7 +55,9 @@ type SecretRef struct {
 
 // Manager creates, starts, lists and deletes the sandboxes kept under Root.
 type Manager struct {
-	Root   string // <data dir>/amika/sandboxes
+	Root string // <data dir>/amika/sandboxes
+	// Home is the user's home: no workspace or --ro path may hold it whole.
+	Home   string
 	Engine Engine
 	// Environ is amika's environment: PATH to find commands, the variables the sandbox
 	// keeps, --env NAME values.
@@ -288,6 +290,23 @@ func (m *Manager) existingPath(flag, p string, dir bool) (string, error) {
 	}
 	if real == "/" {
 		return "", fmt.Errorf("%s %s: the whole file system is not a workspace", flag, p)
+	}
+	// A sandbox that sees amika's own directory reads the store and can edit sandbox
+	// records (its own: more secrets at its next start); one that sees the whole home sees
+	// every credential in it.
+	real2 := func(d string) string {
+		if rd, err := filepath.EvalSymlinks(d); err == nil {
+			return rd
+		}
+		return d
+	}
+	if m.Home != "" {
+		if d := real2(m.Home); under(d, real) {
+			return "", fmt.Errorf("%s %s: would show the sandbox your whole home %s; give it a project directory", flag, p, d)
+		}
+	}
+	if d := real2(filepath.Dir(m.Root)); under(d, real) || under(real, d) {
+		return "", fmt.Errorf("%s %s: would show the sandbox amika's own directory %s (the store, every sandbox's record and home)", flag, p, d)
 	}
 	return real, nil
 }

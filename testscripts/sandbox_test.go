@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -115,6 +116,8 @@ func cmdAbstractSocket(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+var cursorForward = regexp.MustCompile(`\x1b\[[0-9]*C`)
+
 // ttyTimeout bounds each expect of a tty-session.
 const ttyTimeout = 90 * time.Second
 
@@ -177,7 +180,15 @@ func cmdTTYSession(ts *testscript.TestScript, neg bool, args []string) {
 	screen := func() string {
 		mu.Lock()
 		defer mu.Unlock()
-		return ansi.ReplaceAllString(out.String(), "")
+		// The cursor moved forward stands for the spaces it skips.
+		text := cursorForward.ReplaceAllStringFunc(out.String(), func(esc string) string {
+			n, err := strconv.Atoi(esc[2 : len(esc)-1])
+			if err != nil {
+				n = 1
+			}
+			return strings.Repeat(" ", min(n, 200))
+		})
+		return ansi.ReplaceAllString(text, "")
 	}
 	squash := func(s string) string { return strings.Join(strings.Fields(s), "") }
 	pos := 0
