@@ -595,6 +595,10 @@ func (m *Manager) List() ([]Info, error) {
 		if !e.IsDir() || ValidateName(e.Name()) != nil {
 			continue
 		}
+		if _, err := os.Lstat(m.recordPath(e.Name())); errors.Is(err, fs.ErrNotExist) {
+			m.warn("%s: no sandbox.json: a sandbox whose creation did not finish (amika sandbox delete %s removes it)", m.dir(e.Name()), e.Name())
+			continue
+		}
 		r, err := m.Load(e.Name())
 		if err != nil {
 			m.warn("%v", err)
