@@ -213,7 +213,7 @@ func (m *Manager) Create(opt CreateOptions) (*Created, error) {
 		}
 		r.Claude = s.Name
 	}
-	if _, err := m.resolve(r); err != nil {
+	if _, _, err := m.resolve(r); err != nil {
 		return nil, err
 	}
 
@@ -360,9 +360,9 @@ func jsonReason(err error) string {
 }
 
 // resolve reads the sandbox's secrets from the store (and discovery, for providers): the
-// variables to set inside. Every missing one is an error naming it. A Claude OAuth login is
-// not a variable: the caller writes it into the home (see claudeSecret).
-func (m *Manager) resolve(r *Record) ([]run.Var, error) {
+// variables to set inside, and the Claude OAuth login to write into the home (which is not
+// a variable), if any. Every missing one is an error naming it.
+func (m *Manager) resolve(r *Record) ([]run.Var, *store.Secret, error) {
 	opt := run.Options{Providers: r.Providers, Store: m.Store}
 	for _, ref := range r.Secrets {
 		opt.Secrets = append(opt.Secrets, run.SecretRef{Var: ref.Var, Secret: ref.Secret})
@@ -373,12 +373,15 @@ func (m *Manager) resolve(r *Record) ([]run.Var, error) {
 		res = &got
 		return got, err
 	}
+	var login *store.Secret
 	if r.Claude != "" {
 		s, err := m.claudeSecret(r)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if !isOAuthJSON(s) {
+		if isOAuthJSON(s) {
+			login = &s
+		} else {
 			opt.Claude = r.Claude // an API key, or a bare token: a variable
 		}
 	}
@@ -387,12 +390,12 @@ func (m *Manager) resolve(r *Record) ([]run.Var, error) {
 		m.warn("%s", w)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if res != nil {
 		m.warnLeftToAgent(r, *res, vars)
 	}
-	return vars, nil
+	return vars, login, nil
 }
 
 // warnLeftToAgent says when a --provider resolved to an agent's own login, which stays
@@ -409,7 +412,11 @@ func (m *Manager) warnLeftToAgent(r *Record, res discovery.Result, vars []run.Va
 		}
 		for _, c := range res.Credentials {
 			if c.Provider == p && c.LeftToAgent {
-				m.warn("--provider %s: the credential found is the agent's own login (%s), which stays outside the sandbox: nothing added (push it with amika secret claude push --type oauth, then create the sandbox with --claude)", p, c.Source)
+				hint := ""
+				if p == "anthropic" {
+					hint = " (push it with amika secret claude push --type oauth, then create the sandbox with --claude)"
+				}
+				m.warn("--provider %s: the credential found is the agent's own login (%s), which stays outside the sandbox: nothing added%s", p, c.Source, hint)
 				break
 			}
 		}
@@ -462,7 +469,7 @@ func (m *Manager) Exec(name string, argv []string, stdio Stdio) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	vars, err := m.resolve(r)
+	vars, claude, err := m.resolve(r)
 	if err != nil {
 		return 0, fmt.Errorf("sandbox %s: %w", name, err)
 	}
@@ -471,15 +478,9 @@ func (m *Manager) Exec(name string, argv []string, stdio Stdio) (int, error) {
 		return 0, fmt.Errorf("%s: %w", home, err)
 	}
 	var login *claudeLogin
-	if r.Claude != "" {
-		s, err := m.claudeSecret(r)
-		if err != nil {
+	if claude != nil {
+		if login, err = writeClaudeLogin(home, *claude); err != nil {
 			return 0, fmt.Errorf("sandbox %s: %w", name, err)
-		}
-		if isOAuthJSON(s) {
-			if login, err = writeClaudeLogin(home, s); err != nil {
-				return 0, fmt.Errorf("sandbox %s: %w", name, err)
-			}
 		}
 	}
 	v := view{home: home, workspace: r.Workspace, readOnly: r.ReadOnly}
