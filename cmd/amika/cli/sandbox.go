@@ -36,6 +36,7 @@ func sandboxManager() (*sandbox.Manager, error) {
 	var df discoveryFlags
 	return &sandbox.Manager{
 		Root:     sandbox.Root(paths.DataDir),
+		Home:     paths.Home,
 		Engine:   &sandbox.Bubblewrap{},
 		Environ:  os.Environ(),
 		Cwd:      cwd,
