@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,22 +95,6 @@ func readFile(path string, limit int64, flags int) ([]byte, error) {
 		return nil, fmt.Errorf("cannot read: %v", unwrap(err))
 	}
 	return data, err
-}
-
-// ReadHead reads the first n bytes of the regular file at path (fewer when it is shorter),
-// whatever its size: a program's header, a script's #! line.
-func ReadHead(path string, n int) ([]byte, error) {
-	f, _, err := openRegular(path, math.MaxInt64, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	buf := make([]byte, n)
-	got, err := io.ReadFull(f, buf)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return nil, fmt.Errorf("cannot read: %v", unwrap(err))
-	}
-	return buf[:got], nil
 }
 
 // ReadInput reads a file the user names as input (an env file, a credential file), at most

@@ -270,53 +270,6 @@ func TestTryLock(t *testing.T) {
 	u2()
 }
 
-func TestTryLockShared(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "lock")
-	s1, ok, err := TryLockShared(p)
-	if !ok || err != nil {
-		t.Fatalf("TryLockShared when free: ok=%v err=%v", ok, err)
-	}
-	s2, ok, err := TryLockShared(p)
-	if !ok || err != nil {
-		t.Fatalf("TryLockShared beside another shared lock: ok=%v err=%v", ok, err)
-	}
-	if _, ok, err := TryLock(p); ok || err != nil {
-		t.Fatalf("TryLock while shared locks are held: ok=%v err=%v", ok, err)
-	}
-	s1()
-	if _, ok, err := TryLock(p); ok || err != nil {
-		t.Fatalf("TryLock while one shared lock is held: ok=%v err=%v", ok, err)
-	}
-	s2()
-	ex, ok, err := TryLock(p)
-	if !ok || err != nil {
-		t.Fatalf("TryLock when free: ok=%v err=%v", ok, err)
-	}
-	if _, ok, err := TryLockShared(p); ok || err != nil {
-		t.Fatalf("TryLockShared while locked: ok=%v err=%v", ok, err)
-	}
-	ex()
-}
-
-func TestReadHead(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "f")
-	os.WriteFile(file, bytes.Repeat([]byte("x"), 3<<20), 0o600)
-	if got, err := ReadHead(file, 2); err != nil || string(got) != "xx" {
-		t.Fatalf("head of a large file: %q, %v", got, err)
-	}
-	os.WriteFile(file, []byte("#!"), 0o600)
-	if got, err := ReadHead(file, 256); err != nil || string(got) != "#!" {
-		t.Fatalf("head of a short file: %q, %v", got, err)
-	}
-	if _, err := ReadHead(dir, 2); !errors.Is(err, ErrNotRegular) {
-		t.Fatalf("head of a directory: %v", err)
-	}
-	if _, err := ReadHead(filepath.Join(dir, "missing"), 2); !errors.Is(err, fs.ErrNotExist) {
-		t.Fatalf("head of a missing file: %v", err)
-	}
-}
-
 func TestReadInput(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "f")

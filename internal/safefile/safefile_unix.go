@@ -122,23 +122,12 @@ func Lock(path string) (unlock func(), err error) {
 
 // TryLock is Lock without waiting: ok is false when another process holds the lock.
 func TryLock(path string) (unlock func(), ok bool, err error) {
-	return tryFlock(path, syscall.LOCK_EX)
-}
-
-// TryLockShared takes a shared lock on path without waiting: any number of processes may
-// hold one at once, and none while a process holds the exclusive lock (ok is false then).
-// A process holding it keeps TryLock from taking the exclusive one.
-func TryLockShared(path string) (unlock func(), ok bool, err error) {
-	return tryFlock(path, syscall.LOCK_SH)
-}
-
-func tryFlock(path string, how int) (unlock func(), ok bool, err error) {
 	f, err := OpenPrivate(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, false, fmt.Errorf("lock %s: %v", path, err)
 	}
 	for {
-		err = syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err != syscall.EINTR {
 			break
 		}

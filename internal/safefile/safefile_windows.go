@@ -68,10 +68,6 @@ func TryLock(path string) (func(), bool, error) {
 	return lock(path, windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY)
 }
 
-func TryLockShared(path string) (func(), bool, error) {
-	return lock(path, windows.LOCKFILE_FAIL_IMMEDIATELY)
-}
-
 func lock(path string, flags uint32) (func(), bool, error) {
 	f, err := OpenPrivate(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {

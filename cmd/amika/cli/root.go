@@ -57,7 +57,6 @@ var topLevel = []struct {
 	{"init", newInitCmd},
 	{"direnv", newDirenvCmd},
 	{"store", newStoreCmd},
-	{"sandbox", newSandboxCmd},
 }
 
 // NewRoot builds the whole command tree.
