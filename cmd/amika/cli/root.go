@@ -55,6 +55,7 @@ var topLevel = []struct {
 	{"run", newRunCmd},
 	{"init", newInitCmd},
 	{"direnv", newDirenvCmd},
+	{"sandbox", newSandboxCmd},
 }
 
 // NewRoot builds the whole command tree.
