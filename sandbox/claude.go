@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/amika-dev/amika/internal/safefile"
@@ -30,9 +29,11 @@ const claudeKey = "claudeAiOauth"
 // maxClaudeFile bounds Claude Code's files read here (its .claude.json keeps project state).
 const maxClaudeFile = 40 << 20
 
-func claudeCredentialsPath(home string) string {
-	return filepath.Join(home, ".claude", ".credentials.json")
-}
+// where Claude Code keeps its login and its state, in the home
+var (
+	claudeCredentials = filepath.Join(".claude", ".credentials.json")
+	claudeState       = ".claude.json"
+)
 
 // loginOf reads the Claude Code login out of a credential JSON: the claudeAiOauth object, or
 // the object itself when it is the inner one. It returns the login in a canonical form (keys
@@ -101,7 +102,7 @@ type claudeLogin struct {
 	st      store.Store
 	secret  store.Secret // as stored
 	login   string       // its login, canonical
-	home    string       // the sandbox's home
+	home    *homeFiles   // the sandbox's home
 	sumPath string       // where the last login written into the home is remembered
 	written string       // the login written at this start
 }
@@ -127,9 +128,9 @@ func prepareClaude(c *claudeLogin) (warn string, err error) {
 	if inHome != c.login {
 		data, err := withLogin(doc, c.login)
 		if err != nil {
-			return "", fmt.Errorf("%s: %v", claudeCredentialsPath(c.home), err)
+			return "", fmt.Errorf("%s: %v", c.home.where(claudeCredentials), err)
 		}
-		if err := writePrivate(claudeCredentialsPath(c.home), data); err != nil {
+		if err := c.home.write(claudeCredentials, data); err != nil {
 			return "", err
 		}
 	}
@@ -141,7 +142,7 @@ func prepareClaude(c *claudeLogin) (warn string, err error) {
 
 // readHome reads the login in the sandbox's home: "" when there is none it can use.
 func (c *claudeLogin) readHome() (login string, doc []byte, err error) {
-	doc, err = safefile.ReadFileNoFollow(claudeCredentialsPath(c.home), maxClaudeFile)
+	doc, err = c.home.read(claudeCredentials, maxClaudeFile)
 	if err != nil {
 		return "", nil, err
 	}
@@ -193,14 +194,13 @@ func (c *claudeLogin) store(login string) error {
 
 // markOnboarded sets hasCompletedOnboarding in the sandbox's ~/.claude.json, keeping what
 // Claude Code keeps there. A file that is not a JSON object is left alone.
-func markOnboarded(home string) error {
-	path := filepath.Join(home, ".claude.json")
-	data, err := safefile.ReadFileNoFollow(path, maxClaudeFile)
+func markOnboarded(home *homeFiles) error {
+	data, err := home.read(claudeState, maxClaudeFile)
 	obj := map[string]json.RawMessage{}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
-		return fmt.Errorf("%s: %v", path, err)
+		return nil // not a file Claude Code reads: left as it is
 	default:
 		if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
 			return nil
@@ -214,13 +214,5 @@ func markOnboarded(home string) error {
 	if err != nil {
 		return err
 	}
-	return safefile.WriteFileAtomic(path, out, 0o600)
-}
-
-// writePrivate writes data to path (0600), its directory created 0700 when missing.
-func writePrivate(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	return safefile.WriteFileAtomic(path, data, 0o600)
+	return home.write(claudeState, out)
 }

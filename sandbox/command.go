@@ -112,12 +112,16 @@ func walkLinks(path string) (string, []link, error) {
 // bin/ of a Node.js prefix (nvm, a tarball), node and the prefix's lib/node_modules; for
 // anything else, the file alone. hidden lists directories never bound whole (the home and
 // amika's own): an installation that would contain one of them is bound as the file alone.
-func commandMounts(argv0, pathEnv, cwd string, hidden []string) (string, []Mount, error) {
+//
+// writable lists what the sandbox itself writes (its workspace). A command found there is
+// visible inside already and is run as it is: its #! line, which the sandbox may have
+// written, binds nothing, and a symlink there that leads elsewhere is an error.
+func commandMounts(argv0, pathEnv, cwd string, hidden, writable []string) (string, []Mount, error) {
 	path, err := lookPath(argv0, pathEnv, cwd)
 	if err != nil {
 		return "", nil, err
 	}
-	c := commandResolver{pathEnv: pathEnv, hidden: hidden}
+	c := commandResolver{pathEnv: pathEnv, hidden: hidden, writable: writable}
 	if err := c.add(path, 0); err != nil {
 		return "", nil, err
 	}
@@ -125,9 +129,20 @@ func commandMounts(argv0, pathEnv, cwd string, hidden []string) (string, []Mount
 }
 
 type commandResolver struct {
-	pathEnv string
-	hidden  []string
-	mounts  []Mount
+	pathEnv  string
+	hidden   []string
+	writable []string
+	mounts   []Mount
+}
+
+// inWritable returns the writable directory p lies in, or "".
+func (c *commandResolver) inWritable(p string) string {
+	for _, w := range c.writable {
+		if within(p, w) {
+			return w
+		}
+	}
+	return ""
 }
 
 // covered reports whether p is visible inside already.
@@ -147,6 +162,17 @@ func (c *commandResolver) add(path string, depth int) error {
 	real, links, err := walkLinks(path)
 	if err != nil {
 		return fmt.Errorf("%s: %v", path, err)
+	}
+	if w := c.inWritable(path); w != "" {
+		if within(real, w) {
+			return nil
+		}
+		return fmt.Errorf("%s: a symlink in the workspace leads out of it, to %s", path, real)
+	}
+	for _, l := range links {
+		if w := c.inWritable(l.at); w != "" {
+			return fmt.Errorf("%s: a symlink on its way lies in the workspace (%s)", path, l.at)
+		}
 	}
 	for _, root := range c.installation(real) {
 		if !c.covered(root) {

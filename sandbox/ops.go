@@ -281,24 +281,31 @@ func Start(h Host, name string, argv []string, cwd string) (int, error) {
 	if err := checkHome(h.Paths.Home); err != nil {
 		return 0, err
 	}
+	// The paths were resolved at create; a symlink put in their way since (the workspace is
+	// the sandbox's to write) would bind something else.
 	for _, p := range rec.ReadOnly {
-		if _, err := os.Stat(p); err != nil {
-			return 0, fmt.Errorf("--ro %s: %v", p, unwrapPath(err))
+		if real, err := filepath.EvalSymlinks(p); err != nil || real != p {
+			return 0, fmt.Errorf("--ro %s: no longer there, or now a symlink", p)
 		}
 	}
 	if rec.Workspace != "" {
-		if fi, err := os.Stat(rec.Workspace); err != nil || !fi.IsDir() {
-			return 0, fmt.Errorf("workspace %s: gone (amika sandbox delete %s, then create it again)", rec.Workspace, name)
+		if real, err := filepath.EvalSymlinks(rec.Workspace); err != nil || real != rec.Workspace || !isDir(real) {
+			return 0, fmt.Errorf("workspace %s: gone, or now a symlink (amika sandbox delete %s, then create it again)", rec.Workspace, name)
 		}
 	}
 	vars, login, err := resolve(h, rec)
 	if err != nil {
 		return 0, err
 	}
-	home := filepath.Join(dir, homeDir)
-	if err := safefile.PrivateDir(home); err != nil {
-		return 0, fmt.Errorf("%s: %w", home, err)
+	homePath := filepath.Join(dir, homeDir)
+	if err := safefile.PrivateDir(homePath); err != nil {
+		return 0, fmt.Errorf("%s: %w", homePath, err)
 	}
+	home, err := openHome(homePath)
+	if err != nil {
+		return 0, err
+	}
+	defer home.Close()
 	if login != nil {
 		login.home, login.sumPath = home, filepath.Join(dir, claudeSum)
 		w, err := prepareClaude(login)
@@ -327,7 +334,7 @@ func Start(h Host, name string, argv []string, cwd string) (int, error) {
 }
 
 // buildPlan lays out one start of the sandbox.
-func buildPlan(h Host, rec Record, home string, argv []string, cwd string, vars []run.Var) (*Plan, error) {
+func buildPlan(h Host, rec Record, home *homeFiles, argv []string, cwd string, vars []run.Var) (*Plan, error) {
 	hostHome := filepath.Clean(h.Paths.Home)
 	var gitMs []Mount
 	switch {
@@ -340,7 +347,11 @@ func buildPlan(h Host, rec Record, home string, argv []string, cwd string, vars 
 	case rec.Workspace != "":
 		gitMs = dirGitMounts(rec.Workspace)
 	}
-	path, cmdMs, err := commandMounts(argv[0], h.Getenv("PATH"), cwd, hiddenDirs(h))
+	var writable []string
+	if rec.Workspace != "" {
+		writable = append(writable, rec.Workspace)
+	}
+	path, cmdMs, err := commandMounts(argv[0], h.Getenv("PATH"), cwd, hiddenDirs(h), writable)
 	if err != nil {
 		return nil, err
 	}
@@ -363,20 +374,69 @@ func buildPlan(h Host, rec Record, home string, argv []string, cwd string, vars 
 	case rec.Workspace != "":
 		work = rec.Workspace
 	}
+	mounts, err := mountpoints(layout(layoutInput{
+		HostHome:    hostHome,
+		SandboxHome: home.path,
+		Workspace:   rec.Workspace,
+		Git:         gitMs,
+		ReadOnly:    rec.ReadOnly,
+		Command:     cmdMs,
+	}), hostHome, home)
+	if err != nil {
+		return nil, err
+	}
 	return &Plan{
-		Mounts: layout(layoutInput{
-			HostHome:    hostHome,
-			SandboxHome: home,
-			Workspace:   rec.Workspace,
-			Git:         gitMs,
-			ReadOnly:    rec.ReadOnly,
-			Command:     cmdMs,
-		}),
+		Mounts:  mounts,
 		Env:     environ(h.Getenv, hostHome, rec.Name, extra, secrets),
 		Dir:     work,
 		Network: rec.Network,
 		Argv:    append([]string{path}, argv[1:]...),
 	}, nil
+}
+
+// mountpoints makes, from the host, what the mounts laid over the sandbox's home need in it
+// (the directory or file each is laid over, and the symlinks): bubblewrap would otherwise
+// make them itself, through whatever the sandbox left in that home. The symlinks then exist,
+// and leave the list. A mount inside another laid over the home needs nothing there.
+func mountpoints(ms []Mount, hostHome string, home *homeFiles) ([]Mount, error) {
+	out := ms[:0]
+	var over []string // targets laid over the home so far
+	seenHome := false
+	for _, m := range ms {
+		if !seenHome {
+			seenHome = m.Kind == BindRW && m.Target == hostHome
+			out = append(out, m)
+			continue
+		}
+		inside := !within(m.Target, hostHome) || m.Target == hostHome
+		for _, t := range over {
+			inside = inside || within(m.Target, t)
+		}
+		if m.Kind == BindRO || m.Kind == BindRW {
+			over = append(over, m.Target)
+		}
+		if inside {
+			out = append(out, m)
+			continue
+		}
+		rel := m.Target[len(hostHome)+1:]
+		var err error
+		switch {
+		case m.Kind == Symlink:
+			if err = home.symlink(rel, m.Source); err == nil {
+				continue
+			}
+		case isDir(m.Source):
+			err = home.dir(rel)
+		default:
+			err = home.file(rel)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // Delete removes sandbox name: its worktree (unless it holds uncommitted work and force is
