@@ -199,7 +199,7 @@ func cmdPtyExpect(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	cmd := exec.Command(path, args[2:]...)
-	cmd.Dir = ts.Getenv("PWD")
+	cmd.Dir = ts.MkAbs(".")
 	cmd.Env = env
 	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 120})
 	ts.Check(err)
