@@ -125,9 +125,10 @@ type Options struct {
 	Paths   Paths
 	Now     time.Time
 	NoOAuth bool
-	// Stored, when set, is the OS keyring side of the amika_keychain source: secrets held
-	// outside keychain.json. They rank after keychain.json at the same priority.
-	Stored *StoredSecrets
+	// Stored, when set, replaces the files of the amika_keychain source: the backends of
+	// amika's store (the keyring, keychain.json), read in this order, each one row. Every
+	// backend is read, whatever the ones before it yielded; the first wins a provider.
+	Stored []StoredSecrets
 	// Keyring, when set, reads the agents' items in the OS keyring (Codex's keyring store,
 	// Gemini CLI's API key, Claude Code's Keychain item on macOS). Nil: those rows are
 	// left out.
@@ -141,14 +142,41 @@ type Options struct {
 	// ReferenceOnly reads only what the reference tool reads (its eight sources, their
 	// files, its expiry rules), for `auth extract --reference-names`.
 	ReferenceOnly bool
+	// Extra are stores read as sources of their own (team password stores), each placed
+	// among the sources by its priority, after those of equal priority.
+	Extra []StoredSource
 }
 
-// StoredSecrets reads secrets kept in a store other than keychain.json.
-type StoredSecrets struct {
-	Label string // shown where a file path would be, e.g. "keyring:amika"
-	// Read returns secret name → value. It is called only when discovery runs.
-	Read func() (map[string]string, error)
+// StoredSource is a store discovery reads as a source of its own.
+type StoredSource struct {
+	ID       string // e.g. "amika_team"
+	Priority int
+	StoredSecrets
 }
+
+// StoredSecrets is one backend of amika's store as discovery reads it.
+type StoredSecrets struct {
+	Label string // shown where a file path would be: "keyring:amika", keychain.json's path
+	// Read returns what the backend holds for discovery; an error wrapping fs.ErrNotExist
+	// is a backend that holds nothing yet. It is called only when discovery runs.
+	Read func() (Stored, error)
+}
+
+// Stored is what one backend of amika's store holds for discovery.
+type Stored struct {
+	// Variables are secrets under variable-style names (ANTHROPIC_API_KEY, GROQ_API_KEY,
+	// …), by name.
+	Variables map[string]string
+	// Logins are agents' OAuth credentials kept in the store (`amika secret claude push
+	// --type oauth`, e.g. a `claude setup-token` token), as the agent's own JSON. They are
+	// amika's, not the agent's login, so they are handed out; they rank after Variables.
+	Logins []StoredLogin
+	// Problems are the entries the backend skipped, one warning each.
+	Problems []string
+}
+
+// StoredLogin is one agent's credential JSON kept in amika's store under Name.
+type StoredLogin struct{ Name, Agent, JSON string }
 
 // Keyring reads items of the OS keyring that agents write.
 type Keyring struct {
@@ -195,7 +223,39 @@ func Discover(opt Options) Result {
 	var res Result
 	won := map[string]winner{}
 	var reader safefile.Reader
+	extra := opt.Extra
+	if opt.ReferenceOnly {
+		extra = nil
+	}
+	// readExtra reads the extra stores ranked above priority.
+	readExtra := func(above int) {
+		for len(extra) > 0 && extra[0].Priority > above {
+			x := extra[0]
+			extra = extra[1:]
+			rep := FileReport{Source: x.ID, Priority: x.Priority, Path: x.Label}
+			c := parseContext{now: opt.Now, noOAuth: opt.NoOAuth}
+			rep.State, rep.Reason = readOther(func(c *parseContext) ([]byte, error) {
+				return nil, readStored(x.StoredSecrets, c)
+			}, nil, &c)
+			rep.Present = rep.State != StateMissing
+			for _, p := range c.problems[:min(len(c.problems), maxProblems)] {
+				res.Warnings = append(res.Warnings, Warning{x.ID, x.Label, p})
+			}
+			if rep.State == StateMalformed {
+				res.Warnings = append(res.Warnings, Warning{x.ID, x.Label, rep.Reason})
+			}
+			for _, cred := range c.found {
+				cred.Source, cred.Priority, cred.File = x.ID, x.Priority, x.Label
+				rep.Found = append(rep.Found, cred)
+				if _, taken := won[cred.Provider]; !taken {
+					won[cred.Provider] = winner{cred, len(res.Files), len(rep.Found) - 1}
+				}
+			}
+			res.Files = append(res.Files, rep)
+		}
+	}
 	for _, src := range Sources {
+		readExtra(src.Priority)
 		if opt.ReferenceOnly && !src.Reference {
 			continue
 		}
@@ -207,7 +267,7 @@ func Discover(opt Options) Result {
 				rep.State, rep.Reason = StateNotRead, loc.unavailable
 			case preferred != "":
 				rep.State, rep.Reason = StateNotRead, preferred
-			case yielded:
+			case yielded && !loc.always:
 				rep.State, rep.Reason = StateNotRead, "an earlier file of "+src.ID+" yielded a credential"
 			case src.OAuth && opt.NoOAuth:
 				rep.State = StateNoOAuth
@@ -256,6 +316,7 @@ func Discover(opt Options) Result {
 			res.Files = append(res.Files, rep)
 		}
 	}
+	readExtra(-1 << 31)
 	for _, w := range won {
 		res.Credentials = append(res.Credentials, w.Credential)
 	}
@@ -322,17 +383,40 @@ func readOther(read func(*parseContext) ([]byte, error), parse func([]byte, *par
 	return c.state(), ""
 }
 
-func readStored(s *StoredSecrets, c *parseContext) error {
-	secrets, err := s.Read()
+func readStored(s StoredSecrets, c *parseContext) error {
+	st, err := s.Read()
+	c.problems = append(c.problems, st.Problems...)
 	if err != nil {
 		return err
 	}
-	names := make([]string, 0, len(secrets))
-	for name := range secrets {
+	names := make([]string, 0, len(st.Variables))
+	for name := range st.Variables {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	c.addVariables(names, func(i int) (string, bool) { return secrets[names[i]], true }, KindAPIKey)
+	if len(names)+len(st.Logins) > maxEntries {
+		names = names[:min(len(names), maxEntries)]
+		st.Logins = st.Logins[:maxEntries-len(names)]
+		c.problems = append(c.problems, fmt.Sprintf("holds more than %d entries: only the first %d are read", maxEntries, maxEntries))
+	}
+	c.addVariables(names, func(i int) (string, bool) {
+		v := st.Variables[names[i]]
+		if len(v) > maxValueLen {
+			c.problems = append(c.problems, fmt.Sprintf("entry %s skipped: longer than %d KiB, not a credential", quoteName(names[i]), maxValueLen>>10))
+			return "", false
+		}
+		return v, true
+	}, KindAPIKey)
+	for _, l := range st.Logins {
+		// Only Claude Code takes an OAuth token from a variable (CLAUDE_CODE_OAUTH_TOKEN);
+		// Codex's stays with amika run --codex.
+		if l.Agent != "claude" || len(l.JSON) > maxValueLen {
+			continue
+		}
+		if err := parseClaudeOAuth([]byte(l.JSON), c); err != nil {
+			c.problems = append(c.problems, fmt.Sprintf("entry %s skipped: %s", quoteName(l.Name), describeParseError([]byte(l.JSON), err)))
+		}
+	}
 	return nil
 }
 

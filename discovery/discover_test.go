@@ -267,14 +267,15 @@ func TestLoginOverride(t *testing.T) {
 	if len(LoginOverride(res, as, nil)) != 1 {
 		t.Error("no warning with --no-oauth")
 	}
-	// Claude Code's own primaryApiKey changes nothing
+	// Claude Code's own primaryApiKey too: Claude Code prefers its login to that field,
+	// not to the variable
 	q := fixtureHome(t, map[string]string{
 		".claude/.credentials.json": `{"claudeAiOauth": {"accessToken": "sk-ant-oat01-own"}}`,
 		".claude.json":              `{"primaryApiKey": "sk-ant-api03-own-config"}`,
 	})
 	res = Discover(Options{Paths: q, Now: time.Now()})
 	as, _ = Assignments(res.Credentials, ModeHandout)
-	if len(as) != 2 || len(LoginOverride(res, as, nil)) != 0 {
-		t.Errorf("%v %v", as, LoginOverride(res, as, nil))
+	if w := LoginOverride(res, as, nil); len(as) != 2 || len(w) != 1 || w[0].Source != "claude_api" {
+		t.Errorf("%v %v", as, w)
 	}
 }

@@ -2,7 +2,6 @@ package discovery
 
 import (
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -251,8 +250,10 @@ func ProviderForVariable(name string) (string, bool) {
 // on this machine: Claude Code ranks that variable above its login, so it bills the key,
 // not the subscription. newly, when not nil, says which names this hand-out sets for the
 // first time (a shell hook warns once, at the refresh that first exports the key); nil
-// counts every name. A key Claude Code reads itself anyway (primaryApiKey in its own
-// config) changes nothing and gives no warning. The caller adds the way out it offers.
+// counts every name. That holds for primaryApiKey in Claude Code's own config too: Claude
+// Code ranks its login above that field, but not above the variable, so exporting it
+// switches Claude Code from the subscription to the key. The caller adds the way out it
+// offers.
 func LoginOverride(res Result, as []Assignment, newly func(name string) bool) []Warning {
 	const name = "ANTHROPIC_API_KEY"
 	var key *Assignment
@@ -261,7 +262,7 @@ func LoginOverride(res Result, as []Assignment, newly func(name string) bool) []
 			key = &as[i]
 		}
 	}
-	if key == nil || key.Source == "claude_api" && filepath.Base(key.File) != ".claude.json.api" {
+	if key == nil {
 		return nil
 	}
 	login := claudeLogin(res)

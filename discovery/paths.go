@@ -8,6 +8,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -29,6 +30,9 @@ type Paths struct {
 	ClaudeKeychain KeyringItem
 	CodexHome      string // $CODEX_HOME or H/.codex
 	GeminiDir      string // ($GEMINI_CLI_HOME or H)/.gemini
+	// RuntimeDir is $XDG_RUNTIME_DIR when absolute, else empty. It may be another user's
+	// (su without - keeps it): amika checks it before making anything in it.
+	RuntimeDir string
 }
 
 // ResolvePaths computes Paths for homedir (empty: $HOME, then the OS user's home) with
@@ -67,6 +71,7 @@ func resolvePaths(homedir string, lookup func(string) (string, bool), goos strin
 		ClaudeState: h,
 		CodexHome:   filepath.Join(h, ".codex"),
 		GeminiDir:   filepath.Join(h, ".gemini"),
+		RuntimeDir:  xdg(getenv, "XDG_RUNTIME_DIR", ""),
 	}
 	if d := getenv("CLAUDE_CONFIG_DIR"); d != "" {
 		p.ClaudeDir, p.ClaudeState = d, d
@@ -155,4 +160,43 @@ func xdg(getenv func(string) string, name, fallback string) string {
 // KeychainFile is the file store's path, which is also the amika_keychain source.
 func (p Paths) KeychainFile() string {
 	return filepath.Join(p.DataDir, "amika", "keychain.json")
+}
+
+// amika's own files, besides the store's keychain.json, all in one place.
+
+// StoreStamp is touched after every write to amika's store, whichever backend, so shell
+// hooks notice store changes with one mtime test.
+func (p Paths) StoreStamp() string {
+	return filepath.Join(p.StateDir, "amika", "store.stamp")
+}
+
+// HookStamps lists where shell hooks may keep one stamp file per shell, best first:
+// <runtime dir>/amika (a tmpfs of the user's, cleared at logout), then <cache dir>/amika/hooks.
+func (p Paths) HookStamps() []string {
+	fallback := filepath.Join(p.CacheDir, "amika", "hooks")
+	if p.RuntimeDir == "" {
+		return []string{fallback}
+	}
+	return []string{filepath.Join(p.RuntimeDir, "amika"), fallback}
+}
+
+// KeyringLock serializes writers of the keyring store's index.
+func (p Paths) KeyringLock() string {
+	return filepath.Join(p.StateDir, "amika", "keyring.lock")
+}
+
+// GitLock serializes the credential helper's read-modify-writes of git records.
+func (p Paths) GitLock() string {
+	return filepath.Join(p.DataDir, "amika", "git-credential.lock")
+}
+
+// Tilde shortens path for messages: ~/… when it lies under the home directory.
+func (p Paths) Tilde(path string) string {
+	if p.Home == "" || p.Home == "/" {
+		return path
+	}
+	if rel, err := filepath.Rel(p.Home, path); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+		return filepath.Join("~", rel)
+	}
+	return path
 }

@@ -60,6 +60,18 @@ func describeParseError(data []byte, err error) string {
 	return err.Error()
 }
 
+// ScanObject calls fn for each member of the top-level JSON object in data, in file order,
+// with the member's raw value, and fails unless data is one valid object in valid UTF-8;
+// fn returning false stops the calls, not the validation. Its errors say where the
+// document is wrong and never quote it. amika's store parses keychain.json with it, so the
+// store and discovery describe a broken file alike.
+func ScanObject(data []byte, fn func(key string, raw []byte) bool) error {
+	if err := scanObject(data, fn); err != nil {
+		return errors.New(describeParseError(data, err))
+	}
+	return nil
+}
+
 // position is "line L, column C (byte B)" for a byte offset; columns count bytes from 1.
 func position(data []byte, offset int) string {
 	offset = min(max(offset, 0), len(data))

@@ -52,6 +52,8 @@ type location struct {
 	parse func(data []byte, c *parseContext) error
 	// maxSize, when set, replaces the source's size limit for this location.
 	maxSize int64
+	// always: read whatever the locations before it yielded.
+	always bool
 }
 
 func (l location) limit(s Source) int64 {
@@ -145,10 +147,15 @@ func locateCodex(p Paths, o *Options) []location {
 	return out
 }
 
+// locateKeychain: the backends of amika's store when the caller gives them (Options.Stored),
+// else keychain.json.
 func locateKeychain(p Paths, o *Options) []location {
-	out := []location{{path: p.KeychainFile()}}
-	if s := o.Stored; s != nil {
-		out = append(out, location{path: s.Label, read: func(c *parseContext) ([]byte, error) { return nil, readStored(s, c) }})
+	if o.Stored == nil {
+		return []location{{path: p.KeychainFile()}}
+	}
+	var out []location
+	for _, s := range o.Stored {
+		out = append(out, location{path: s.Label, always: true, read: func(c *parseContext) ([]byte, error) { return nil, readStored(s, c) }})
 	}
 	return out
 }

@@ -224,7 +224,7 @@ func (g gitStore) write(name string, r gitRecord) error {
 	if err != nil {
 		return err
 	}
-	return g.st.Set(store.Secret{Name: name, Value: string(data), Type: store.TypeGeneric, Origin: r.origin()})
+	return g.st.Set(store.Secret{Name: name, Value: string(data), Meta: store.Meta{Type: store.TypeGeneric, Origin: r.origin()}})
 }
 
 // records returns the records a request can match: the one for its protocol and host
@@ -233,7 +233,7 @@ func (g gitStore) records(q gitRequest) ([]string, error) {
 	if q.protocol != nil && q.host != nil {
 		return []string{gitName(q.protocol, q.host)}, nil
 	}
-	list, err := g.st.List()
+	list, _, err := g.st.List()
 	if err != nil {
 		return nil, err
 	}

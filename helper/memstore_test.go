@@ -17,7 +17,13 @@ type memStore struct {
 
 func newMemStore() *memStore { return &memStore{secrets: map[string]store.Secret{}} }
 
-func (m *memStore) Name() string { return "memory" }
+func (m *memStore) Name() string  { return "memory" }
+func (m *memStore) Where() string { return "memory" }
+
+func (m *memStore) Value(name string) (string, error) {
+	s, err := m.Get(name)
+	return s.Value, err
+}
 
 func (m *memStore) Get(name string) (store.Secret, error) {
 	m.mu.Lock()
@@ -29,14 +35,18 @@ func (m *memStore) Get(name string) (store.Secret, error) {
 	return s, nil
 }
 
-func (m *memStore) Set(s store.Secret) error {
-	if err := store.Validate(s); err != nil {
-		return err
+func (m *memStore) Set(secrets ...store.Secret) error {
+	for _, s := range secrets {
+		if err := store.Validate(s); err != nil {
+			return err
+		}
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sets++
-	m.secrets[s.Name] = s
+	for _, s := range secrets {
+		m.secrets[s.Name] = s
+	}
 	return nil
 }
 
@@ -50,7 +60,7 @@ func (m *memStore) Delete(name string) error {
 	return nil
 }
 
-func (m *memStore) List() ([]store.Secret, error) {
+func (m *memStore) List() ([]store.Secret, []store.Warning, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []store.Secret
@@ -59,5 +69,5 @@ func (m *memStore) List() ([]store.Secret, error) {
 		out = append(out, s)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return out, nil, nil
 }

@@ -78,13 +78,13 @@ func TestLookupBare(t *testing.T) {
 	if v, err := Lookup("codex", f.options()); err != nil || v != "sk-proj-key" {
 		t.Errorf("Lookup(codex) = %q, %v", v, err)
 	}
-	f.st.Set(store.Secret{Name: "deploy-token", Value: "dt", Type: store.TypeGeneric})
+	f.st.Set(store.Secret{Name: "deploy-token", Value: "dt", Meta: store.Meta{Type: store.TypeGeneric}})
 	if v, err := Lookup("deploy-token", f.options()); err != nil || v != "dt" {
 		t.Errorf("Lookup(deploy-token) = %q, %v", v, err)
 	}
 	// a secret stored under the provider's name beats the OAuth-only message
 	f.creds = []discovery.Credential{claudeOAuth}
-	f.st.Set(store.Secret{Name: "anthropic", Value: "by-name", Type: store.TypeGeneric})
+	f.st.Set(store.Secret{Name: "anthropic", Value: "by-name", Meta: store.Meta{Type: store.TypeGeneric}})
 	if v, err := Lookup("anthropic", f.options()); err != nil || v != "by-name" {
 		t.Errorf("Lookup(anthropic) = %q, %v", v, err)
 	}

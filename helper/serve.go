@@ -249,7 +249,7 @@ func (s *server) storeSecret(name, provider string) error {
 	if !ok || value == "" {
 		return errors.New("no password= given: nothing stored")
 	}
-	sec := store.Secret{Name: name, Value: value, Provider: provider, Origin: "amika credential store"}
+	sec := store.Secret{Name: name, Value: value, Meta: store.Meta{Provider: provider, Origin: "amika credential store"}}
 	if provider != "" {
 		sec.Type = store.TypeAPIKey
 	}

@@ -226,7 +226,7 @@ func TestUnknownActionIgnoredSilently(t *testing.T) {
 func TestRecordIsReadableInStore(t *testing.T) {
 	f := newFixture(t)
 	f.ok("store", "protocol=https\nhost=example.com\nusername=u\npassword=p\n")
-	list, _ := f.st.List()
+	list, _, _ := f.st.List()
 	if len(list) != 1 || !strings.HasPrefix(list[0].Name, gitPrefix) || list[0].Type != store.TypeGeneric || list[0].Origin != "git credential https://example.com" {
 		t.Fatalf("list = %+v", list)
 	}
@@ -238,7 +238,7 @@ func TestRecordIsReadableInStore(t *testing.T) {
 	// a request without host scans every record
 	f.expectGet("protocol=https\nusername=u\n", "username=u\npassword=p\n")
 	f.ok("erase", "username=u\n")
-	if list, _ := f.st.List(); len(list) != 0 {
+	if list, _, _ := f.st.List(); len(list) != 0 {
 		t.Errorf("empty record kept: %+v", list)
 	}
 }
@@ -252,7 +252,7 @@ func TestNameLookups(t *testing.T) {
 		t.Error("invalid name accepted")
 	}
 	f.ok("store", "protocol=https\nhost=h\nusername=u\npassword=p\n")
-	list, _ := f.st.List()
+	list, _, _ := f.st.List()
 	for _, s := range list {
 		if strings.HasPrefix(s.Name, gitPrefix) {
 			if _, err := f.run("get", "name="+s.Name+"\n"); err == nil {
@@ -333,7 +333,7 @@ func TestNotAGitRecord(t *testing.T) {
 		`{"Zq9":1}`, "null", "\"Zq9\"",
 		moved.Value, // a real record, under another host's name
 	} {
-		f.st.secrets[name] = store.Secret{Name: name, Value: value, Type: store.TypeGeneric}
+		f.st.secrets[name] = store.Secret{Name: name, Value: value, Meta: store.Meta{Type: store.TypeGeneric}}
 		sets := f.st.sets
 		for _, req := range []struct{ action, in string }{
 			{"get", "protocol=https\nhost=example.com\n"},

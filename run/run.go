@@ -51,6 +51,9 @@ type Options struct {
 	Claude     string // a stored Claude credential's ID or label
 	Codex      string // a stored Codex credential's ID or label
 	Discovered bool
+	// Optional makes a --provider that resolves nothing add nothing instead of failing: the
+	// lazy wrappers start an agent that is not logged in yet, so it can offer its own login.
+	Optional bool
 	// Store opens the store; called only when a secret is named.
 	Store func() (store.Store, error)
 	// Discover runs discovery; called only for --provider and --discovered.
@@ -113,7 +116,7 @@ func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
 			}
 			handed = append(handed, as...)
 		}
-		if len(missing) > 0 {
+		if len(missing) > 0 && !opt.Optional {
 			return nil, warnings, fmt.Errorf("no credential discovered for provider %s (amika auth sources shows what was looked at)", strings.Join(missing, ", "))
 		}
 		for _, w := range discovery.LoginOverride(res, handed, nil) {

@@ -41,7 +41,7 @@ func fileStore(t *testing.T, secrets ...store.Secret) store.Store {
 	}
 	f := store.NewFile(p)
 	if len(secrets) > 0 {
-		if err := f.SetMany(secrets); err != nil {
+		if err := f.Set(secrets...); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -51,7 +51,7 @@ func fileStore(t *testing.T, secrets ...store.Secret) store.Store {
 func TestResolve(t *testing.T) {
 	st := fileStore(t,
 		store.Secret{Name: "TOKEN", Value: "t-value"},
-		store.Secret{Name: "claude-oauth", Value: `{"claudeAiOauth":{"accessToken":"oat","refreshToken":"rt"}}`, Type: store.TypeOAuth, Agent: "claude", Label: "oauth", Provider: "anthropic"},
+		store.Secret{Name: "claude-oauth", Value: `{"claudeAiOauth":{"accessToken":"oat","refreshToken":"rt"}}`, Meta: store.Meta{Type: store.TypeOAuth, Agent: "claude", Label: "oauth", Provider: "anthropic"}},
 	)
 	opened := 0
 	opt := Options{

@@ -1,7 +1,6 @@
 package shellinit
 
 import (
-	_ "embed"
 	"fmt"
 	"io"
 	"strings"
@@ -9,15 +8,14 @@ import (
 	"github.com/amika-dev/amika/discovery"
 )
 
-// direnvExtension is the direnv stdlib extension defining use_amika. direnv evaluates
-// .envrc files, and so the extension, in bash.
-//
-//go:embed direnv.sh
-var direnvExtension string
-
-// WriteDirenvExtension prints the extension, calling amika at bin.
+// WriteDirenvExtension prints the direnv stdlib extension defining use_amika (direnv.sh),
+// calling amika at bin. direnv evaluates .envrc files, and so the extension, in bash.
 func WriteDirenvExtension(w io.Writer, bin string) error {
-	_, err := io.WriteString(w, strings.ReplaceAll(direnvExtension, "@AMIKA_BIN@", QuoteSh(bin)))
+	var b strings.Builder
+	if err := render(&b, "direnv.sh", "BIN", QuoteSh(bin)); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, b.String())
 	return err
 }
 

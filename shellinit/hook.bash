@@ -1,14 +1,15 @@
 # amika's hook for bash, printed by `amika init bash`.
 #
 # Before each prompt _amika_hook checks, with shell builtins only (no fork, no subshell, no
-# command substitution), whether anything amika resolves from could have changed: a source
-# file newer than this shell's stamp, a source that appeared or vanished, the store stamp,
-# an exported OAuth token's expiry, or the variables that choose the paths. Only then does
-# it run amika, capture its whole answer, and apply it in one eval.
+# command substitution), whether anything amika resolves from could have changed: a source file
+# newer than this shell's stamp, a source that appeared or vanished, the store stamp, amika
+# itself (an upgrade), an exported OAuth token's expiry, or the variables that choose the
+# paths. Only then does it run amika, capture its whole answer, and apply it in one eval.
 #
 # State (shell variables and one function, not exported), written by each refresh:
-#   _amika_unchanged  one [[ ]] test: every watched path that existed at the last refresh
-#                     still exists and is older than the stamp, and no other one exists.
+#   _amika_unchanged  one [[ ]] test (see refresh.bash): every watched path that existed at
+#                     the last refresh still exists and is older than the stamp, no other
+#                     one exists, and amika itself is older than the stamp.
 #                     A file amika touched just before it read the sources is the stamp
 #                     (one of two slots: a refresh never touches the one in use).
 #   _amika_expiry     epoch seconds of the earliest exported OAuth expiry, or 0
@@ -51,11 +52,13 @@ _amika_hook() {
 # returns the status the user's command left, for the hooks after it; "&& :" keeps that
 # status from ending a shell under set -e (a failure before && is not fatal). With
 # bash-preexec, its precmd_functions is the way in (entries added to PROMPT_COMMAND after it
-# would trigger its preexec hooks).
+# would trigger its preexec hooks). PROMPT_COMMAND is run as an array from bash 5.1 on; its
+# attributes are read without a subshell (${var@a}, bash 4.4+), as a shell's start forks
+# nothing here.
 if [[ " ${PROMPT_COMMAND[*]-} ${precmd_functions[*]-} " != *[[:space:]\;]_amika_hook[[:space:]\;]* ]]; then
 	if [[ -n ${bash_preexec_imported-}${__bp_imported-} ]]; then
 		precmd_functions=(_amika_hook ${precmd_functions[@]+"${precmd_functions[@]}"})
-	elif [[ $(declare -p PROMPT_COMMAND 2>/dev/null) == "declare -a"* ]]; then
+	elif ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 501)) && [[ ${PROMPT_COMMAND+${PROMPT_COMMAND@a}} == *a* ]]; then
 		PROMPT_COMMAND=('_amika_hook && :' "${PROMPT_COMMAND[@]}")
 	else
 		PROMPT_COMMAND="_amika_hook && :${PROMPT_COMMAND:+$'\n'$PROMPT_COMMAND}"

@@ -1,14 +1,15 @@
 # amika's hook for fish, printed by `amika init fish`.
 #
-# On every fish_prompt event _amika_hook checks, with builtins only (nothing is forked), whether
-# anything amika resolves from could have changed: a source file newer than this shell's
-# stamp, a source that appeared or vanished, the store stamp, an exported OAuth token's
-# expiry, or the variables that choose the paths. Only then does it run amika, capture its
-# whole answer, and apply it at once.
+# On every fish_prompt event _amika_hook checks, with builtins only (nothing is forked),
+# whether anything amika resolves from could have changed: a source file newer than this
+# shell's stamp, a source that appeared or vanished, the store stamp, amika itself (an
+# upgrade), an exported OAuth token's expiry, or the variables that choose the paths. Only then
+# does it run amika, capture its whole answer, and apply it at once.
 #
 # State (globals and one function, not exported), written by each refresh:
-#   _amika_unchanged  one test: every watched path that existed at the last refresh still
-#                     exists and is older than the stamp, and no other one exists. A file
+#   _amika_unchanged  one test (see refresh.fish): every watched path that existed at the
+#                     last refresh still exists and is older than the stamp, no other one
+#                     exists, and amika itself is older than the stamp. A file
 #                     amika touched just before it read the sources is the stamp (one of
 #                     two slots: a refresh never touches the one in use).
 #   _amika_stamp      that file

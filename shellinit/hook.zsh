@@ -2,14 +2,15 @@
 #
 # Before each prompt _amika_hook checks, with builtins only (no fork, no subshell, no command
 # substitution), whether anything amika resolves from could have changed: a source file newer
-# than this shell's stamp, a source that appeared or vanished, the store stamp, an exported
-# OAuth token's expiry, or the variables that choose the paths. Only then does it run amika,
-# capture its whole answer, and apply it in one eval.
+# than this shell's stamp, a source that appeared or vanished, the store stamp, amika itself
+# (an upgrade), an exported OAuth token's expiry, or the variables that choose the paths. Only
+# then does it run amika, capture its whole answer, and apply it in one eval.
 #
 # State (shell variables, not exported, and the hook itself), written by each refresh:
-#   _amika_hook       holds one [[ ]] test: every watched path that existed at the last
-#                     refresh still exists and is older than the stamp, and no other one
-#                     exists. A file amika touched just before it read the sources is the
+#   _amika_hook       holds one [[ ]] test (see refresh.zsh): every watched path that
+#                     existed at the last refresh still exists and is older than the stamp,
+#                     no other one exists, and amika itself is older than the
+#                     stamp. A file amika touched just before it read the sources is the
 #                     stamp (one of two slots: a refresh never touches the one in use).
 #   _amika_expiry     epoch seconds of the earliest exported OAuth expiry, or 0
 #   _amika_sig        the path-choosing variables at the last refresh
@@ -34,20 +35,14 @@ _amika_refresh() {
 	eval "$_amika_out" && _amika_sig=$_amika_next
 }
 
-# >>> hook: each refresh prints this function again, with the test of the paths it watches
-# inlined (a zsh function call costs more than the test itself).
-# zsh gives every precmd function, and then the command line, the status the user's command
-# left, whatever the function returns; returning non-zero would end a shell under errexit.
+# Until the first refresh defines it with the test of the paths it watches (refresh.zsh),
+# the hook refreshes at every prompt. zsh gives every precmd function, and then the command
+# line, the status the user's command left, whatever the function returns; returning
+# non-zero would end a shell under errexit.
 _amika_hook() {
-	emulate -L zsh
-	if [[ $_amika_sig != @AMIKA_SIG@ ]] || ! [[ @AMIKA_UNCHANGED@ ]]; then
-		_amika_refresh
-	elif (( _amika_expiry && ${EPOCHSECONDS:-0} >= _amika_expiry )); then
-		_amika_refresh
-	fi
+	_amika_refresh
 	return 0
 }
-# <<< hook
 
 # First among the precmd hooks (what add-zsh-hook edits), so the others see current
 # credentials.

@@ -243,7 +243,7 @@ func TestRefreshInRealShells(t *testing.T) {
 				script.WriteString("_amika_unchanged; and echo unchanged; touch " + QuoteFish(filepath.Join(dir, "missing")) + "; _amika_unchanged; or echo changed\n")
 			} else if sh == Zsh {
 				// the refresh redefines the hook itself; have it report instead of refreshing
-				script.WriteString("_amika_sig=" + sigExpr(Zsh) + "; _amika_refresh() { echo changed }\n")
+				script.WriteString("_amika_sig=" + sigExpr(Zsh.dialect()) + "; _amika_refresh() { echo changed }\n")
 				script.WriteString("_amika_hook; echo unchanged; touch " + QuoteSh(filepath.Join(dir, "missing")) + "; _amika_hook\n")
 			} else {
 				script.WriteString("_amika_unchanged && echo unchanged; touch " + QuoteSh(filepath.Join(dir, "missing")) + "; _amika_unchanged || echo changed\n")
@@ -367,7 +367,6 @@ func BenchmarkSessionRefresh(b *testing.B) {
 	s := Session{
 		Shell:  Bash,
 		Paths:  paths,
-		Getenv: func(string) string { return "" },
 		Lookup: env(map[string]string{}),
 		Discover: func() (discovery.Result, error) {
 			return discovery.Discover(discovery.Options{Paths: paths, Now: time.Now()}), nil

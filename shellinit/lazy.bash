@@ -3,7 +3,7 @@
 # process sees it. `command claude` still runs the real one without amika. (The `function`
 # keyword keeps an alias of the same name from breaking the definitions.)
 _amika_bin=@AMIKA_BIN@
-function claude { "$_amika_bin" run @AMIKA_ARGS@ --provider anthropic -- claude "$@"; }
-function codex { "$_amika_bin" run @AMIKA_ARGS@ --provider openai -- codex "$@"; }
-function opencode { "$_amika_bin" run @AMIKA_ARGS@ --discovered -- opencode "$@"; }
-function amp { "$_amika_bin" run @AMIKA_ARGS@ --provider anthropic -- amp "$@"; }
+function claude { @AMIKA_RUN@ --provider anthropic -- claude "$@"; }
+function codex { @AMIKA_RUN@ --provider openai -- codex "$@"; }
+function opencode { @AMIKA_RUN@ --discovered -- opencode "$@"; }
+function amp { @AMIKA_RUN@ --provider anthropic -- amp "$@"; }

@@ -3,14 +3,14 @@
 # process sees it. `command claude` still runs the real one without amika.
 set -g _amika_bin @AMIKA_BIN@
 function claude --wraps claude --description 'claude with amika credentials'
-    $_amika_bin run @AMIKA_ARGS@ --provider anthropic -- claude $argv
+    @AMIKA_RUN@ --provider anthropic -- claude $argv
 end
 function codex --wraps codex --description 'codex with amika credentials'
-    $_amika_bin run @AMIKA_ARGS@ --provider openai -- codex $argv
+    @AMIKA_RUN@ --provider openai -- codex $argv
 end
 function opencode --wraps opencode --description 'opencode with amika credentials'
-    $_amika_bin run @AMIKA_ARGS@ --discovered -- opencode $argv
+    @AMIKA_RUN@ --discovered -- opencode $argv
 end
 function amp --wraps amp --description 'amp with amika credentials'
-    $_amika_bin run @AMIKA_ARGS@ --provider anthropic -- amp $argv
+    @AMIKA_RUN@ --provider anthropic -- amp $argv
 end

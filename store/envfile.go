@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"strings"
+
+	"github.com/amika-dev/amika/internal/safefile"
 )
 
 // Pair is one NAME=VALUE read from the command line, the environment or an env file.
@@ -15,16 +17,26 @@ type Pair struct {
 	Origin      string // "argument", "$NAME", "file.env:3", "stdin"
 }
 
-// ParseEnvFile reads an env file by Docker's rules: blank lines and lines whose first
-// non-blank is '#' are skipped; every other line needs '='; the name is the text before the
-// first '=', trimmed; the value is everything after it, verbatim (no quotes stripped, no
-// comments, no `export`, no substitution). The first bad line fails the whole file, and the
-// error names its line number, never its value.
-func ParseEnvFile(r io.Reader, path string) ([]Pair, error) {
-	data, err := io.ReadAll(r)
+// ReadEnvFile reads and parses the env file at path: a regular file or a pipe (bash's
+// <(…)), at most maxFileSize bytes; a device, a directory or a socket is refused.
+func ReadEnvFile(path string) ([]Pair, error) {
+	data, err := safefile.ReadInput(path, maxFileSize)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("env file %s: no such file or directory", path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("env file %s: %v", path, err)
 	}
+	return parseEnvFile(data, path)
+}
+
+// parseEnvFile parses an env file by Docker's rules: blank lines and lines whose first
+// non-blank is '#' are skipped; every other line needs '='; the name is the text before the
+// first '=', trimmed; the value is everything after it, verbatim (no quotes stripped, no
+// comments, no `export`, no substitution). The first bad line fails the whole file, and the
+// error names the file, the line number and the reason, never any text of the line: a
+// line that is not NAME=VALUE may still hold a secret (`DATABASE_URL: postgres://…`).
+func parseEnvFile(data []byte, path string) ([]Pair, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	var out []Pair
 	sc := bufio.NewScanner(bytes.NewReader(data))

@@ -7,14 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/internal/safefile"
 )
 
 // File keeps secrets in <data dir>/amika/keychain.json: a JSON object of name → record,
@@ -35,72 +34,97 @@ func NewFile(p discovery.Paths) *File {
 
 func (f *File) Name() string { return "file" }
 
+func (f *File) Where() string { return "the file store (" + f.paths.Tilde(f.path) + ")" }
+
 // Path is keychain.json's location.
 func (f *File) Path() string { return f.path }
+
+// maxFileSize bounds keychain.json: reading it never costs more, and a write that would grow
+// it past this fails.
+const maxFileSize = 16 << 20
 
 // record is one entry of keychain.json. Hand-written files may hold a plain string instead;
 // both load. Values that are not valid UTF-8 cannot be JSON strings and go base64-encoded.
 type record struct {
 	Value       *string `json:"value,omitempty"`
 	ValueBase64 string  `json:"value_base64,omitempty"`
-	Type        Type    `json:"type,omitempty"`
-	Provider    string  `json:"provider,omitempty"`
-	Created     string  `json:"created,omitempty"`
-	Updated     string  `json:"updated,omitempty"`
-	Origin      string  `json:"origin,omitempty"`
-	Agent       string  `json:"agent,omitempty"`
-	Label       string  `json:"label,omitempty"`
+	Meta
 }
+
+// storeError is a store that cannot be used: where names it ("keychain file PATH",
+// "keyring"), reason says why; discovery, whose warnings name the place already, shows
+// the reason alone.
+type storeError struct{ where, what, reason, hint string }
+
+func (e *storeError) Error() string { return e.where + ": " + e.what + e.reason + e.hint }
 
 func (f *File) fail(format string, args ...any) error {
-	return fmt.Errorf("keychain file %s: %s", f.path, fmt.Sprintf(format, args...))
+	return &storeError{where: "keychain file " + f.path, reason: fmt.Sprintf(format, args...)}
 }
 
-// load reads keychain.json into raw entries. A missing file is an empty store.
+// unparsable is a keychain.json that does not parse, which no write may replace.
+func (f *File) unparsable(err error) error {
+	return &storeError{"keychain file " + f.path, "cannot parse: ", err.Error(), "; fix or move the file, amika will not overwrite it"}
+}
+
+// load reads keychain.json's entries. A missing file is fs.ErrNotExist.
 func (f *File) load() (map[string]json.RawMessage, error) {
-	data, err := os.ReadFile(f.path)
+	data, err := safefile.ReadFile(f.path, maxFileSize)
 	if errors.Is(err, fs.ErrNotExist) {
-		return map[string]json.RawMessage{}, nil
+		return nil, fs.ErrNotExist
 	}
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, f.fail("cannot read: %v", err)
+		return nil, f.fail("%v", err)
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return map[string]json.RawMessage{}, nil
 	}
-	if !utf8.Valid(data) {
-		return nil, f.fail("cannot parse: invalid UTF-8; fix or move the file, amika will not overwrite it")
+	m, err := parseEntries(data)
+	if err != nil {
+		return nil, f.unparsable(err)
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &se):
-			return nil, f.fail("cannot parse: malformed JSON at byte %d; fix or move the file, amika will not overwrite it", se.Offset)
-		case errors.As(err, &te):
-			return nil, f.fail("cannot parse: the top level is not a JSON object; fix or move the file, amika will not overwrite it")
+	return m, nil
+}
+
+// loadOrEmpty is load with a missing file read as an empty store.
+func (f *File) loadOrEmpty() (map[string]json.RawMessage, error) {
+	m, err := f.load()
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]json.RawMessage{}, nil
+	}
+	return m, err
+}
+
+// parseEntries splits a JSON object into its members. A name given twice is an error: which
+// of the two a user meant is not for amika to guess, and a rewrite would drop one. Errors
+// give positions and entry names, never the text around them.
+func parseEntries(data []byte) (map[string]json.RawMessage, error) {
+	m := map[string]json.RawMessage{}
+	dup, twice := "", false
+	err := discovery.ScanObject(data, func(name string, raw []byte) bool {
+		if _, seen := m[name]; seen {
+			dup, twice = name, true
+			return false
 		}
-		return nil, f.fail("cannot parse: %v; fix or move the file, amika will not overwrite it", err)
+		m[name] = raw
+		return true
+	})
+	if err != nil {
+		return nil, err
 	}
-	if m == nil { // the file says null
-		return nil, f.fail("cannot parse: the top level is not a JSON object; fix or move the file, amika will not overwrite it")
+	if twice {
+		return nil, fmt.Errorf("%s appears twice", entryText(dup))
 	}
 	return m, nil
 }
 
 // decode turns one raw entry into a secret. It fails for entries that are neither a string
-// nor an object with a string value.
+// nor an object with a string value; the error never quotes the entry.
 func decode(name string, raw json.RawMessage) (Secret, error) {
-	s := Secret{Name: name}
-	raw = bytes.TrimSpace(raw)
+	s := Secret{Name: name, Store: "file"}
 	if len(raw) > 0 && raw[0] == '"' {
 		if err := json.Unmarshal(raw, &s.Value); err != nil {
-			return s, err
+			return s, errors.New("not a valid JSON string")
 		}
 		return Infer(s), nil
 	}
@@ -118,27 +142,18 @@ func decode(name string, raw json.RawMessage) (Secret, error) {
 		}
 		s.Value = string(b)
 	default:
-		return s, errors.New("object without a \"value\" string")
+		return s, errors.New("an object without a \"value\" string")
 	}
-	s.Type, s.Provider, s.Origin, s.Agent, s.Label = r.Type, r.Provider, r.Origin, r.Agent, r.Label
-	s.Created, _ = time.Parse(time.RFC3339, r.Created)
-	s.Updated, _ = time.Parse(time.RFC3339, r.Updated)
+	s.Meta = r.Meta
 	return Infer(s), nil
 }
 
 func encode(s Secret) (json.RawMessage, error) {
-	r := record{Type: s.Type, Provider: s.Provider, Origin: s.Origin, Agent: s.Agent, Label: s.Label}
+	r := record{Meta: s.Meta}
 	if utf8.ValidString(s.Value) {
-		v := s.Value
-		r.Value = &v
+		r.Value = &s.Value
 	} else {
 		r.ValueBase64 = base64.StdEncoding.EncodeToString([]byte(s.Value))
-	}
-	if !s.Created.IsZero() {
-		r.Created = s.Created.UTC().Format(time.RFC3339)
-	}
-	if !s.Updated.IsZero() {
-		r.Updated = s.Updated.UTC().Format(time.RFC3339)
 	}
 	return marshal(r)
 }
@@ -154,7 +169,7 @@ func marshal(v any) ([]byte, error) {
 }
 
 func (f *File) Get(name string) (Secret, error) {
-	m, err := f.load()
+	m, err := f.loadOrEmpty()
 	if err != nil {
 		return Secret{}, err
 	}
@@ -164,62 +179,96 @@ func (f *File) Get(name string) (Secret, error) {
 	}
 	s, err := decode(name, raw)
 	if err != nil {
-		return Secret{}, f.fail("entry %q: %v", name, err)
+		return Secret{}, f.fail("%s: %v", entryText(name), err)
 	}
 	return s, nil
 }
 
-func (f *File) List() ([]Secret, error) {
-	m, err := f.load()
+func (f *File) Value(name string) (string, error) {
+	s, err := f.Get(name)
+	return s.Value, err
+}
+
+// List lists the entries amika can use. An entry it cannot decode, or whose name is not a
+// valid secret name, is left out with a warning; it stays in the file untouched.
+func (f *File) List() ([]Secret, []Warning, error) {
+	m, err := f.loadOrEmpty()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]Secret, 0, len(m))
-	for name, raw := range m {
-		s, err := decode(name, raw)
+	var warns []Warning
+	for _, name := range sortedKeys(m) {
+		if ValidateName(name) != nil {
+			warns = append(warns, f.warning("%s is not listed", entryText(name)))
+			continue
+		}
+		s, err := decode(name, m[name])
 		if err != nil {
-			continue // not a secret amika can use; kept untouched on writes
+			warns = append(warns, f.warning("%s skipped: %v", entryText(name), err))
+			continue
 		}
 		s.Value = ""
 		out = append(out, s)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return out, warns, nil
 }
 
-// Values returns every secret's value by name, for discovery.
-func (f *File) Values() (map[string]string, error) {
+func (f *File) warning(format string, args ...any) Warning {
+	return Warning{Where: f.Where(), What: fmt.Sprintf(format, args...)}
+}
+
+// forDiscovery reads what discovery takes from the file; a missing file is fs.ErrNotExist.
+func (f *File) forDiscovery() (stored, error) {
 	m, err := f.load()
 	if err != nil {
-		return nil, err
+		return stored{}, err
 	}
-	out := make(map[string]string, len(m))
-	for name, raw := range m {
-		if s, err := decode(name, raw); err == nil {
-			out[name] = s.Value
+	st := stored{variables: map[string]string{}}
+	for _, name := range sortedKeys(m) {
+		variable := variableName(name)
+		if !variable && (len(m[name]) == 0 || m[name][0] != '{') {
+			continue
+		}
+		s, err := decode(name, m[name])
+		switch {
+		case err != nil && variable:
+			st.warnings = append(st.warnings, f.warning("%s skipped: %v", entryText(name), err))
+		case err != nil:
+		case variable:
+			st.variables[name] = s.Value
+		case isLogin(s.Meta):
+			st.logins = append(st.logins, discovery.StoredLogin{Name: name, Agent: s.Agent, JSON: s.Value})
 		}
 	}
-	return out, nil
+	return st, nil
 }
 
-func (f *File) Set(s Secret) error {
-	return f.SetMany([]Secret{s})
+func (f *File) stored() discovery.StoredSecrets {
+	return storedRow(f.path, f.forDiscovery)
 }
 
-// SetMany stores several secrets in one write: all or none.
-func (f *File) SetMany(secrets []Secret) error {
-	for _, s := range secrets {
-		if err := Validate(s); err != nil {
-			return err
-		}
+func sortedKeys(m map[string]json.RawMessage) []string {
+	names := make([]string, 0, len(m))
+	for name := range m {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Set stores secrets in one write: all or none.
+func (f *File) Set(secrets ...Secret) error {
+	if err := validateAll(secrets); err != nil {
+		return err
 	}
 	return f.update(func(m map[string]json.RawMessage) (bool, error) {
 		now := f.now()
 		for _, s := range secrets {
-			var prev *Secret
+			var prev *Meta
 			if raw, ok := m[s.Name]; ok {
 				if p, err := decode(s.Name, raw); err == nil {
-					prev = &p
+					prev = &p.Meta
 				}
 			}
 			raw, err := encode(merge(s, prev, now))
@@ -242,24 +291,18 @@ func (f *File) Delete(name string) error {
 	})
 }
 
-const tempPrefix = ".keychain.json.tmp-"
-
 // update runs change on the current entries under the lock and writes the result when
 // change reports a modification.
 func (f *File) update(change func(map[string]json.RawMessage) (bool, error)) error {
-	dir := filepath.Dir(f.path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return f.fail("cannot create the directory: %v", err)
+	if err := safefile.PrivateDir(filepath.Dir(f.path)); err != nil {
+		return f.fail("cannot use its directory: %v", err)
 	}
-	if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm()&0o077 != 0 {
-		os.Chmod(dir, 0o700)
-	}
-	unlock, err := LockFile(f.path + ".lock")
+	unlock, err := safefile.Lock(f.path + ".lock")
 	if err != nil {
 		return f.fail("%v", err)
 	}
 	defer unlock()
-	m, err := f.load()
+	m, err := f.loadOrEmpty()
 	if err != nil {
 		return err
 	}
@@ -271,14 +314,17 @@ func (f *File) update(change func(map[string]json.RawMessage) (bool, error)) err
 	if err != nil {
 		return f.fail("cannot encode: %v", err)
 	}
+	if len(data) > maxFileSize {
+		return f.fail("the write would make it larger than %d MiB; nothing written", maxFileSize>>20)
+	}
 	// A keychain.json that is a symlink (a dotfile manager's) stays one: the file it points
 	// to is replaced.
 	target := f.path
 	if resolved, err := filepath.EvalSymlinks(f.path); err == nil {
 		target = resolved
 	}
-	removeStaleTemps(filepath.Dir(target))
-	if err := writeAtomic(target, data); err != nil {
+	safefile.RemoveTemps(filepath.Dir(target))
+	if err := safefile.WriteFileAtomic(target, data, 0o600); err != nil {
 		return f.fail("cannot write: %v", err)
 	}
 	touchStamp(f.paths)
@@ -296,48 +342,12 @@ func marshalIndented(m map[string]json.RawMessage) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// removeStaleTemps deletes temp files left by writers killed mid-write. It runs under the
-// lock, so no live writer owns one.
-func removeStaleTemps(dir string) {
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), tempPrefix) {
-			os.Remove(filepath.Join(dir, e.Name()))
-		}
-	}
-}
-
-// writeAtomic replaces path with data: temp file in the same directory, fsync, rename.
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, tempPrefix+"*")
-	if err != nil {
+// touchStamp records a store write for the shell hooks. A failure here does not undo the
+// write, and the hooks still notice keychain.json itself change.
+func touchStamp(p discovery.Paths) error {
+	path := p.StoreStamp()
+	if err := safefile.PrivateDir(filepath.Dir(path)); err != nil {
 		return err
 	}
-	name := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(name)
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(name, path); err != nil {
-		return err
-	}
-	ok = true
-	syncDir(dir)
-	return nil
+	return safefile.Touch(path)
 }

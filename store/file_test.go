@@ -39,7 +39,7 @@ func TestFileRoundTrip(t *testing.T) {
 	if s.Value != "sk-proj-1" || s.Type != TypeAPIKey || s.Provider != "openai" || s.Created.IsZero() {
 		t.Fatalf("Get = %+v", s)
 	}
-	for _, path := range []string{p.KeychainFile(), StampPath(p)} {
+	for _, path := range []string{p.KeychainFile(), p.StoreStamp()} {
 		fi, err := os.Stat(path)
 		if err != nil {
 			t.Fatal(err)
@@ -58,11 +58,11 @@ func TestFileRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	s2, _ := f.Get("OPENAI_API_KEY")
-	if s2.Value != "sk-proj-2" || !s2.Created.Equal(s.Created) || !s2.Updated.After(s.Created) {
+	if s2.Value != "sk-proj-2" || s2.Created != s.Created || !s2.Updated.After(s.Created.Time) {
 		t.Fatalf("after replace: %+v (created before %v)", s2, s.Created)
 	}
 
-	list, err := f.List()
+	list, _, err := f.List()
 	if err != nil || len(list) != 1 || list[0].Value != "" {
 		t.Fatalf("List = %+v, %v", list, err)
 	}
@@ -127,7 +127,7 @@ func TestFileRejectsBadInput(t *testing.T) {
 		{Name: "", Value: "v"}, {Name: "a b", Value: "v"}, {Name: strings.Repeat("x", 129), Value: "v"},
 		{Name: "A", Value: ""}, {Name: "A", Value: "x\x00y"}, {Name: "é", Value: "v"},
 	} {
-		err := f.SetMany([]Secret{{Name: "GOOD", Value: "v"}, s})
+		err := f.Set(Secret{Name: "GOOD", Value: "v"}, s)
 		if err == nil {
 			t.Errorf("Set(%q) succeeded", s.Name)
 			continue
@@ -164,7 +164,7 @@ func TestFileConcurrentWriters(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	list, err := NewFile(p).List()
+	list, _, err := NewFile(p).List()
 	if err != nil || len(list) != 50 {
 		t.Fatalf("List: %d secrets, %v; want 50", len(list), err)
 	}
@@ -172,7 +172,7 @@ func TestFileConcurrentWriters(t *testing.T) {
 
 func TestParseEnvFile(t *testing.T) {
 	in := "\xef\xbb\xbf# c\n\n  # c2\nA=1\n B = two words \nC=\"q\" # x\r\nD==eq\n"
-	got, err := ParseEnvFile(strings.NewReader(in), "f.env")
+	got, err := parseEnvFile([]byte(in), "f.env")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestParseEnvFile(t *testing.T) {
 		"A=1\n\nbad name=x": "f.env: line 3: invalid secret name",
 		"A=x\x00secretpart": "f.env: line 1: secret A: value holds a NUL byte",
 	} {
-		_, err := ParseEnvFile(strings.NewReader(in), "f.env")
+		_, err := parseEnvFile([]byte(in), "f.env")
 		if err == nil || !strings.Contains(err.Error(), msg) || strings.Contains(err.Error(), "secretpart") {
 			t.Errorf("%q: error %v, want %q", in, err, msg)
 		}
@@ -201,7 +201,7 @@ func TestMergePrecedence(t *testing.T) {
 }
 
 func TestChooseFileNeverProbes(t *testing.T) {
-	c, err := Choose(func(k string) string {
+	c, err := choose(func(k string) string {
 		if k == "AMIKA_STORE" {
 			return "file"
 		}
@@ -213,17 +213,17 @@ func TestChooseFileNeverProbes(t *testing.T) {
 	if err != nil || c.Backend != "file" {
 		t.Fatalf("Choose = %+v, %v", c, err)
 	}
-	c, err = Choose(func(string) string { return "" })
+	c, err = choose(func(string) string { return "" })
 	if err != nil || c.Backend != "file" || !c.FellBack {
 		t.Fatalf("auto without D-Bus: %+v, %v", c, err)
 	}
 	for _, addr := range []string{"autolaunch:", "disabled:"} {
-		c, err = Choose(func(k string) string { return map[string]string{"DBUS_SESSION_BUS_ADDRESS": addr}[k] })
+		c, err = choose(func(k string) string { return map[string]string{"DBUS_SESSION_BUS_ADDRESS": addr}[k] })
 		if err != nil || c.Backend != "file" || !strings.Contains(c.Reason, "not set") {
 			t.Errorf("auto with DBUS_SESSION_BUS_ADDRESS=%s: %+v, %v", addr, c, err)
 		}
 	}
-	if _, err := Choose(func(k string) string { return map[string]string{"AMIKA_STORE": "x"}[k] }); err == nil {
+	if _, err := choose(func(k string) string { return map[string]string{"AMIKA_STORE": "x"}[k] }); err == nil {
 		t.Fatal("AMIKA_STORE=x accepted")
 	}
 }
@@ -235,7 +235,7 @@ func BenchmarkFileGet(b *testing.B) {
 	for i := 0; i < 50; i++ {
 		batch = append(batch, Secret{Name: fmt.Sprintf("KEY_%d_API_KEY", i), Value: strings.Repeat("v", 60)})
 	}
-	if err := f.SetMany(batch); err != nil {
+	if err := f.Set(batch...); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()

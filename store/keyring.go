@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -13,6 +13,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/internal/safefile"
 )
 
 // Service is the keyring service name amika's items are filed under; `secret-tool lookup
@@ -40,27 +41,16 @@ func NewKeyring(p discovery.Paths) *Keyring {
 
 func (k *Keyring) Name() string { return "keyring" }
 
-func (k *Keyring) lockPath() string {
-	return filepath.Join(k.paths.StateDir, "amika", "keyring.lock")
-}
+func (k *Keyring) Where() string { return "the keyring (service " + Service + ")" }
 
-type indexEntry struct {
-	Type     Type   `json:"type,omitempty"`
-	Provider string `json:"provider,omitempty"`
-	Created  string `json:"created,omitempty"`
-	Updated  string `json:"updated,omitempty"`
-	Origin   string `json:"origin,omitempty"`
-	Agent    string `json:"agent,omitempty"`
-	Label    string `json:"label,omitempty"`
-}
-
+// index is the item holding every secret's metadata, never a value.
 type index struct {
-	Version int                   `json:"version"`
-	Secrets map[string]indexEntry `json:"secrets"`
+	Version int             `json:"version"`
+	Secrets map[string]Meta `json:"secrets"`
 }
 
 func keyringError(what string, err error) error {
-	return fmt.Errorf("keyring: %s: %v", what, err)
+	return &storeError{where: "keyring", reason: fmt.Sprintf("%s: %v", what, err)}
 }
 
 // indexChunk bounds one index item where the OS keyring limits item size (macOS Keychain
@@ -90,11 +80,49 @@ func getItem(user string) (string, error) {
 		}
 		return v, err
 	}
-	return keyring.Get(Service, user)
+	var v string
+	err := bounded(func() (err error) { v, err = keyring.Get(Service, user); return err })
+	return v, err
+}
+
+// readTimeout bounds one read from the Secret Service.
+const readTimeout = 10 * time.Second
+
+// callTimeout bounds one go-keyring call, which takes no deadline of its own: a Secret
+// Service that stops answering in the middle of a session must not hang a write. The call
+// given up on is left to the process, which exits soon after the error. With a display a
+// call may be waiting on the keyring's password prompt, a person typing: it waits longer.
+func callTimeout() time.Duration {
+	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" || os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "" {
+		return 2 * time.Minute
+	}
+	return readTimeout
+}
+
+func bounded(call func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- call() }()
+	limit := callTimeout()
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-timer.C:
+		return fmt.Errorf("no answer within %v", limit)
+	}
+}
+
+func setItem(user, value string) error {
+	return bounded(func() error { return keyring.Set(Service, user, value) })
+}
+
+func deleteItem(user string) error {
+	return bounded(func() error { return keyring.Delete(Service, user) })
 }
 
 func (k *Keyring) readIndex() (index, error) {
-	idx := index{Version: 1, Secrets: map[string]indexEntry{}}
+	idx := index{Version: 1, Secrets: map[string]Meta{}}
 	raw, err := getItem(indexUser)
 	if errors.Is(err, keyring.ErrNotFound) {
 		return idx, nil
@@ -117,10 +145,10 @@ func (k *Keyring) readIndex() (index, error) {
 		raw = b.String()
 	}
 	if err := json.Unmarshal([]byte(raw), &idx); err != nil {
-		return idx, fmt.Errorf("keyring: the index (service %s, username %s) cannot be parsed; amika will not overwrite it: %v", Service, indexUser, err)
+		return idx, &storeError{where: "keyring", reason: fmt.Sprintf("the index (service %s, username %s) cannot be parsed; amika will not overwrite it", Service, indexUser)}
 	}
 	if idx.Secrets == nil {
-		idx.Secrets = map[string]indexEntry{}
+		idx.Secrets = map[string]Meta{}
 	}
 	return idx, nil
 }
@@ -131,11 +159,11 @@ func (k *Keyring) writeIndex(idx index) error {
 		return err
 	}
 	if indexChunk <= 0 || len(data) <= indexChunk {
-		if err := keyring.Set(Service, indexUser, string(data)); err != nil {
+		if err := setItem(indexUser, string(data)); err != nil {
 			return keyringError("cannot write the index", err)
 		}
 		for i := 1; indexChunk > 0; i++ { // parts of a formerly larger index
-			if keyring.Delete(Service, partUser(i)) != nil {
+			if deleteItem(partUser(i)) != nil {
 				break
 			}
 		}
@@ -147,7 +175,7 @@ func (k *Keyring) writeIndex(idx index) error {
 	for off := 0; off < len(data); off += indexChunk {
 		end := min(off+indexChunk, len(data))
 		parts++
-		if err := keyring.Set(Service, partUser(parts), string(data[off:end])); err != nil {
+		if err := setItem(partUser(parts), string(data[off:end])); err != nil {
 			return keyringError(fmt.Sprintf("cannot write index part %d", parts), err)
 		}
 	}
@@ -155,33 +183,15 @@ func (k *Keyring) writeIndex(idx index) error {
 		Version int `json:"version"`
 		Parts   int `json:"parts"`
 	}{1, parts})
-	if err := keyring.Set(Service, indexUser, string(head)); err != nil {
+	if err := setItem(indexUser, string(head)); err != nil {
 		return keyringError("cannot write the index", err)
 	}
 	for i := parts + 1; ; i++ { // parts left over from a larger index
-		if keyring.Delete(Service, partUser(i)) != nil {
+		if deleteItem(partUser(i)) != nil {
 			break
 		}
 	}
 	return nil
-}
-
-func withMeta(s Secret, e indexEntry) Secret {
-	s.Type, s.Provider, s.Origin, s.Agent, s.Label = e.Type, e.Provider, e.Origin, e.Agent, e.Label
-	s.Created, _ = time.Parse(time.RFC3339, e.Created)
-	s.Updated, _ = time.Parse(time.RFC3339, e.Updated)
-	return Infer(s)
-}
-
-func entryOf(s Secret) indexEntry {
-	e := indexEntry{Type: s.Type, Provider: s.Provider, Origin: s.Origin, Agent: s.Agent, Label: s.Label}
-	if !s.Created.IsZero() {
-		e.Created = s.Created.UTC().Format(time.RFC3339)
-	}
-	if !s.Updated.IsZero() {
-		e.Updated = s.Updated.UTC().Format(time.RFC3339)
-	}
-	return e
 }
 
 // Value reads one secret's value without its metadata: one keyring lookup.
@@ -199,44 +209,49 @@ func (k *Keyring) Value(name string) (string, error) {
 	return v, nil
 }
 
+// Get reads the value, and the metadata from the index. A secret the index does not know
+// (stored by another tool: secret-tool store service amika username NAME) gets what Infer
+// makes of its name.
 func (k *Keyring) Get(name string) (Secret, error) {
 	v, err := k.Value(name)
 	if err != nil {
 		return Secret{}, err
 	}
-	s := Secret{Name: name, Value: v}
-	idx, err := k.readIndex()
-	if err != nil {
-		return Infer(s), nil // the value is what was asked for; metadata is best effort
+	s := Secret{Name: name, Value: v, Store: k.Name()}
+	if idx, err := k.readIndex(); err == nil { // the value is what was asked for; metadata is best effort
+		s.Meta = idx.Secrets[name]
 	}
-	if e, ok := idx.Secrets[name]; ok {
-		return withMeta(s, e), nil
-	}
-	return Infer(s), nil // stored by another tool (secret-tool store service amika username NAME)
+	return Infer(s), nil
 }
 
-func (k *Keyring) List() ([]Secret, error) {
+func (k *Keyring) List() ([]Secret, []Warning, error) {
 	idx, err := k.readIndex()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]Secret, 0, len(idx.Secrets))
-	for name, e := range idx.Secrets {
-		out = append(out, withMeta(Secret{Name: name}, e))
+	for name, m := range idx.Secrets {
+		out = append(out, Infer(Secret{Name: name, Meta: m, Store: k.Name()}))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return out, nil, nil
 }
 
-// Values returns the values of the indexed secrets whose names pass keep (all when nil).
-func (k *Keyring) Values(keep func(name string) bool) (map[string]string, error) {
+func (k *Keyring) stored() discovery.StoredSecrets {
+	return storedRow("keyring:"+Service, k.forDiscovery)
+}
+
+// forDiscovery reads the values of the indexed secrets discovery takes.
+func (k *Keyring) forDiscovery() (stored, error) {
 	idx, err := k.readIndex()
 	if err != nil {
-		return nil, err
+		return stored{}, err
 	}
-	out := map[string]string{}
-	for name := range idx.Secrets {
-		if keep != nil && !keep(name) {
+	st := stored{variables: map[string]string{}}
+	for _, name := range sortedNames(idx.Secrets) {
+		m := idx.Secrets[name]
+		variable := variableName(name)
+		if !variable && !isLogin(m) {
 			continue
 		}
 		v, err := k.Value(name)
@@ -244,17 +259,30 @@ func (k *Keyring) Values(keep func(name string) bool) (map[string]string, error)
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return stored{}, err
 		}
-		out[name] = v
+		if variable {
+			st.variables[name] = v
+		} else {
+			st.logins = append(st.logins, discovery.StoredLogin{Name: name, Agent: m.Agent, JSON: v})
+		}
 	}
-	return out, nil
+	return st, nil
+}
+
+func sortedNames(m map[string]Meta) []string {
+	names := make([]string, 0, len(m))
+	for name := range m {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // lockIndex takes the lock that writers of the index hold and reads the index under it;
 // the caller releases the lock when its write is done.
 func (k *Keyring) lockIndex() (index, func(), error) {
-	unlock, err := LockFile(k.lockPath())
+	unlock, err := safefile.LockPrivate(k.paths.KeyringLock())
 	if err != nil {
 		return index{}, nil, keyringError("cannot lock", err)
 	}
@@ -266,14 +294,10 @@ func (k *Keyring) lockIndex() (index, func(), error) {
 	return idx, unlock, nil
 }
 
-func (k *Keyring) Set(s Secret) error { return k.SetMany([]Secret{s}) }
-
-// SetMany stores several secrets under one lock and one index write.
-func (k *Keyring) SetMany(secrets []Secret) error {
-	for _, s := range secrets {
-		if err := Validate(s); err != nil {
-			return err
-		}
+// Set stores secrets under one lock and one index write.
+func (k *Keyring) Set(secrets ...Secret) error {
+	if err := validateAll(secrets); err != nil {
+		return err
 	}
 	idx, unlock, err := k.lockIndex()
 	if err != nil {
@@ -282,13 +306,12 @@ func (k *Keyring) SetMany(secrets []Secret) error {
 	defer unlock()
 	now := k.now()
 	for _, s := range secrets {
-		var prev *Secret
-		if e, ok := idx.Secrets[s.Name]; ok {
-			p := withMeta(Secret{Name: s.Name}, e)
-			prev = &p
+		var prev *Meta
+		if m, ok := idx.Secrets[s.Name]; ok {
+			prev = &m
 		}
 		s = merge(s, prev, now)
-		if err := keyring.Set(Service, s.Name, s.Value); err != nil {
+		if err := setItem(s.Name, s.Value); err != nil {
 			// Index what did get stored, so index and items stay in step.
 			if len(secrets) > 1 {
 				k.writeIndex(idx)
@@ -296,7 +319,7 @@ func (k *Keyring) SetMany(secrets []Secret) error {
 			}
 			return keyringError("cannot store "+s.Name, err)
 		}
-		idx.Secrets[s.Name] = entryOf(s)
+		idx.Secrets[s.Name] = s.Meta
 	}
 	if err := k.writeIndex(idx); err != nil {
 		return err
@@ -315,7 +338,7 @@ func (k *Keyring) Delete(name string) error {
 	}
 	defer unlock()
 	_, indexed := idx.Secrets[name]
-	err = keyring.Delete(Service, name)
+	err = deleteItem(name)
 	if errors.Is(err, keyring.ErrNotFound) && !indexed {
 		return ErrNotFound
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/godbus/dbus/v5"
 	ss "github.com/zalando/go-keyring/secret_service"
@@ -68,9 +67,6 @@ func fastGet(user string) (value string, handled bool, err error) {
 	}
 	return string(s.Value), true, nil
 }
-
-// readTimeout bounds one read from the Secret Service.
-const readTimeout = 10 * time.Second
 
 func timedOut(ctx context.Context) bool { return ctx.Err() != nil }
 

@@ -21,7 +21,7 @@ func TestKeyringIndexInParts(t *testing.T) {
 	for i := 0; i < 40; i++ {
 		batch = append(batch, Secret{Name: fmt.Sprintf("SECRET_%02d_API_KEY", i), Value: fmt.Sprint("v", i)})
 	}
-	if err := k.SetMany(batch); err != nil {
+	if err := k.Set(batch...); err != nil {
 		t.Fatal(err)
 	}
 	head, err := keyring.Get(Service, indexUser)
@@ -43,13 +43,13 @@ func TestKeyringIndexInParts(t *testing.T) {
 			t.Fatalf("part %d holds a value", i)
 		}
 	}
-	list, err := k.List()
+	list, _, err := k.List()
 	if err != nil || len(list) != 40 || list[39].Provider != "secret-39" {
 		t.Fatalf("List: %d secrets, %v", len(list), err)
 	}
-	vals, err := k.Values(nil)
-	if err != nil || vals["SECRET_07_API_KEY"] != "v7" {
-		t.Fatalf("Values: %v, %v", vals, err)
+	st, err := k.forDiscovery()
+	if err != nil || st.variables["SECRET_07_API_KEY"] != "v7" || len(st.variables) != 40 {
+		t.Fatalf("forDiscovery: %v, %v", st.variables, err)
 	}
 
 	// shrinking back to one item removes the parts
@@ -61,7 +61,7 @@ func TestKeyringIndexInParts(t *testing.T) {
 	if _, err := keyring.Get(Service, partUser(1)); err == nil {
 		t.Fatal("a part survived the index shrinking to one item")
 	}
-	list, err = k.List()
+	list, _, err = k.List()
 	if err != nil || len(list) != 1 || list[0].Name != "SECRET_00_API_KEY" {
 		t.Fatalf("after deletes: %+v, %v", list, err)
 	}
@@ -88,7 +88,7 @@ func BenchmarkKeyringValue(b *testing.B) {
 	})
 	b.Run("Choose", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			if c, err := Choose(os.Getenv); err != nil || c.Backend != "keyring" {
+			if c, err := choose(os.Getenv); err != nil || c.Backend != "keyring" {
 				b.Fatal(c, err)
 			}
 		}

@@ -5,39 +5,41 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
 
 	"github.com/godbus/dbus/v5"
-
-	"github.com/amika-dev/amika/discovery"
 )
 
 // Choice is which backend AMIKA_STORE and the machine select, and why.
 type Choice struct {
-	Backend   string // "keyring" or "file"
-	Requested string // AMIKA_STORE's value: "keyring", "file" or "auto"
+	Backend   string // "keyring", "file" or "pass"
+	Requested string // AMIKA_STORE's value: "keyring", "file", "pass" or "auto"
 	Reason    string
 	// FellBack is set when auto wanted the keyring, found none, and chose the file.
 	FellBack bool
+	// Foreign is set when the session bus found belongs to another user: it is not used,
+	// and the user is told even where nothing is written.
+	Foreign bool
 }
 
-// ProbeTimeout bounds how long auto waits for the Secret Service before using the file.
-const ProbeTimeout = 300 * time.Millisecond
+// probeTimeout bounds how long auto waits for the Secret Service before using the file.
+const probeTimeout = 300 * time.Millisecond
 
 // explicitTimeout bounds connecting to the keyring when AMIKA_STORE=keyring asks for it.
 const explicitTimeout = 5 * time.Second
 
-// Choose reads AMIKA_STORE (keyring, file or auto; empty means auto) and, when the keyring
+// choose reads AMIKA_STORE (keyring, file or auto; empty means auto) and, when the keyring
 // is wanted, checks that it answers within a bounded time. It never opens D-Bus for
 // AMIKA_STORE=file.
-func Choose(getenv func(string) string) (Choice, error) {
+func choose(getenv func(string) string) (Choice, error) {
 	mode := strings.TrimSpace(getenv("AMIKA_STORE"))
 	switch mode {
 	case "file":
 		return Choice{Backend: "file", Requested: mode, Reason: "AMIKA_STORE=file"}, nil
+	case "pass":
+		return Choice{Backend: "pass", Requested: mode, Reason: "AMIKA_STORE=pass"}, nil
 	case "keyring":
 		where, err := probeKeyring(getenv, explicitTimeout)
 		if err != nil {
@@ -45,30 +47,14 @@ func Choose(getenv func(string) string) (Choice, error) {
 		}
 		return Choice{Backend: "keyring", Requested: mode, Reason: "AMIKA_STORE=keyring: " + where}, nil
 	case "", "auto":
-		where, err := probeKeyring(getenv, ProbeTimeout)
+		where, err := probeKeyring(getenv, probeTimeout)
 		if err != nil {
-			return Choice{Backend: "file", Requested: "auto", FellBack: true, Reason: "AMIKA_STORE=auto: no keyring: " + err.Error()}, nil
+			var fe *foreignBusError
+			return Choice{Backend: "file", Requested: "auto", FellBack: true, Foreign: errors.As(err, &fe), Reason: "AMIKA_STORE=auto: no keyring: " + err.Error()}, nil
 		}
 		return Choice{Backend: "keyring", Requested: "auto", Reason: "AMIKA_STORE=auto: " + where}, nil
 	}
-	return Choice{}, fmt.Errorf("AMIKA_STORE=%q: want keyring, file or auto", mode)
-}
-
-// Open opens the store AMIKA_STORE selects, with the reason for the choice.
-func Open(p discovery.Paths, getenv func(string) string) (Store, string, error) {
-	c, err := Choose(getenv)
-	if err != nil {
-		return nil, "", err
-	}
-	return OpenChoice(p, c), c.Reason, nil
-}
-
-// OpenChoice opens the backend c names.
-func OpenChoice(p discovery.Paths, c Choice) Store {
-	if c.Backend == "keyring" {
-		return NewKeyring(p)
-	}
-	return NewFile(p)
+	return Choice{}, fmt.Errorf("AMIKA_STORE=%q: want keyring, file, pass or auto", mode)
 }
 
 // probeKeyring says where the keyring answers, or why it does not.
@@ -79,22 +65,9 @@ func probeKeyring(getenv func(string) string, timeout time.Duration) (string, er
 	case "windows":
 		return "Windows Credential Manager", nil
 	}
-	addr := getenv("DBUS_SESSION_BUS_ADDRESS")
-	if strings.HasPrefix(addr, "autolaunch:") || strings.HasPrefix(addr, "disabled:") {
-		addr = "" // never start a bus (dbus-launch) just to look for a keyring
-	}
-	if addr == "" {
-		// What godbus falls back to; never let it try dbus-launch autolaunch.
-		if rt := getenv("XDG_RUNTIME_DIR"); rt != "" {
-			bus := filepath.Join(rt, "bus")
-			if fi, err := os.Stat(bus); err == nil && fi.Mode()&os.ModeSocket != 0 {
-				addr = "unix:path=" + bus
-				os.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
-			}
-		}
-	}
-	if addr == "" {
-		return "", errors.New("no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set")
+	addr, err := sessionBusAddress(getenv)
+	if err != nil {
+		return "", err
 	}
 	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") != addr {
 		os.Setenv("DBUS_SESSION_BUS_ADDRESS", addr) // godbus reads the process environment
@@ -106,6 +79,10 @@ func probeKeyring(getenv func(string) string, timeout time.Duration) (string, er
 	}
 	done := make(chan result, 1)
 	go func() {
+		if err := checkPeer(addr, deadline); err != nil {
+			done <- result{err: err}
+			return
+		}
 		conn, err := dbus.SessionBus()
 		if err != nil {
 			done <- result{err: fmt.Errorf("cannot connect to the D-Bus session bus: %v", err)}

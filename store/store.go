@@ -4,15 +4,14 @@ package store
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/amika-dev/amika/discovery"
 )
 
-// ErrNotFound is returned by Get and Delete for a name the store does not hold.
+// ErrNotFound is returned by Get, Value and Delete for a name the store does not hold.
 var ErrNotFound = errors.New("secret not found")
 
 // Type says what a secret is.
@@ -24,62 +23,170 @@ const (
 	TypeGeneric Type = "generic"
 )
 
-// Secret is one stored value with its metadata. List leaves Value empty.
-type Secret struct {
-	Name     string    `json:"name"`
-	Value    string    `json:"value,omitempty"`
-	Type     Type      `json:"type"`
-	Provider string    `json:"provider,omitempty"`
-	Created  time.Time `json:"created"`
-	Updated  time.Time `json:"updated"`
-	Origin   string    `json:"origin,omitempty"` // where it came from: "push", a file path, …
+// Meta is what amika keeps about a secret besides its value. Its JSON form is the one
+// keychain.json records, the keyring index and `amika secret list -o json` share.
+type Meta struct {
+	Type     Type   `json:"type,omitempty"`
+	Provider string `json:"provider,omitempty"`
+	Created  Time   `json:"created,omitzero"`
+	Updated  Time   `json:"updated,omitzero"`
+	Origin   string `json:"origin,omitempty"` // where it came from: "argument", a file path, …
 	// Agent is "claude" or "codex" for credentials pushed with `amika secret claude|codex`.
 	Agent string `json:"agent,omitempty"`
 	// Label is the human name given with --name to an agent credential.
 	Label string `json:"label,omitempty"`
 }
 
-// Store is a backend: the OS keyring or the file store.
-type Store interface {
-	// Name is "keyring" or "file".
-	Name() string
-	Get(name string) (Secret, error)
-	// Set creates or replaces a secret; Created is kept from an existing one.
-	Set(s Secret) error
-	Delete(name string) error
-	// List returns every secret's metadata, sorted by name, without values.
-	List() ([]Secret, error)
+// Time is when a secret was created or updated, to the second. Its JSON form is RFC 3339 in
+// UTC ("2025-01-02T03:04:05Z"). Text that does not parse reads as the zero Time (unknown)
+// rather than making the whole entry unusable: hand-edited files still load.
+type Time struct{ time.Time }
+
+// timeOf is t as metadata keeps it: UTC, to the second.
+func timeOf(t time.Time) Time { return Time{t.UTC().Truncate(time.Second)} }
+
+// String is the time in RFC 3339, UTC; "" when unknown.
+func (t Time) String() string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
-// MaxNameLen bounds a secret's name.
-const MaxNameLen = 128
+func (t Time) MarshalJSON() ([]byte, error) {
+	if t.IsZero() {
+		return []byte("null"), nil
+	}
+	return []byte(`"` + t.String() + `"`), nil
+}
 
-// ValidateName checks a secret name: 1–128 characters of A-Za-z0-9_.-
-func ValidateName(name string) error {
-	if name == "" {
-		return errors.New("invalid secret name \"\": a name is 1 to 128 characters of A-Z a-z 0-9 _ . -")
-	}
-	if len(name) > MaxNameLen {
-		return fmt.Errorf("invalid secret name %q…: longer than %d characters", name[:16], MaxNameLen)
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c == '_' || c == '.' || c == '-' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
-			continue
+func (t *Time) UnmarshalJSON(data []byte) error {
+	*t = Time{}
+	if s, ok := strings.CutPrefix(string(data), `"`); ok {
+		if parsed, err := time.Parse(time.RFC3339, strings.TrimSuffix(s, `"`)); err == nil {
+			*t = Time{parsed}
 		}
-		return fmt.Errorf("invalid secret name %q: %q is not allowed (use A-Z a-z 0-9 _ . -)", name, c)
 	}
 	return nil
 }
 
-// ValidateValue checks a secret value: any bytes but NUL, not empty. The error never holds
-// the value.
+// Secret is one stored value with its metadata. List leaves Value empty.
+type Secret struct {
+	Name  string
+	Value string
+	Meta
+	// Store is the Name of the backend the secret was read from (set by Get and List).
+	Store string
+}
+
+// Store is where secrets live: one backend (the OS keyring, the file store), or the
+// backends a command reads in order (see Opener.Open).
+type Store interface {
+	// Name is the backend's short name: "keyring" or "file".
+	Name() string
+	// Where says where the secrets are written, for messages: "the keyring (service amika)",
+	// "the file store (~/.local/share/amika/keychain.json)".
+	Where() string
+	// Get returns a secret with its value and metadata, or ErrNotFound.
+	Get(name string) (Secret, error)
+	// Value returns a secret's value alone, or ErrNotFound; it may cost less than Get.
+	Value(name string) (string, error)
+	// Set creates or replaces secrets, keeping Created from those it replaces, in one write
+	// where the backend can.
+	Set(secrets ...Secret) error
+	// Delete removes a secret, or returns ErrNotFound.
+	Delete(name string) error
+	// List returns every secret's metadata, values left empty, sorted by name, and a warning
+	// for each entry that cannot be used.
+	List() ([]Secret, []Warning, error)
+}
+
+// Warning is an entry a store holds and cannot use: it is skipped, and said so. It names the
+// entry only when the name is a valid secret name, and never shows the value.
+type Warning struct {
+	Where string // the store, as its Where says
+	What  string // "entry ODD skipped: not a string nor an object with a \"value\" string"
+}
+
+func (w Warning) String() string { return w.Where + ": " + w.What }
+
+// MaxNameLen bounds a secret's name.
+const MaxNameLen = 128
+
+// MaxValueLen bounds a secret's value.
+const MaxValueLen = 1 << 20
+
+const nameRule = "a name is 1 to 128 characters of A-Z a-z 0-9 _ . -"
+
+// ValidateName checks a secret name: 1–128 characters of A-Za-z0-9_.- . The error never
+// quotes an invalid name (it may be a value pasted in the wrong place): it gives its length
+// and what is wrong where.
+func ValidateName(name string) error {
+	if name == "" {
+		return errors.New("invalid secret name: empty (" + nameRule + ")")
+	}
+	for i := 0; i < len(name); i++ {
+		if !nameByte(name[i]) {
+			return fmt.Errorf("invalid secret name (%s): character %d is %s (%s)",
+				lengthText(name), utf8.RuneCountInString(name[:i])+1, charClass(name[i:]), nameRule)
+		}
+	}
+	if len(name) > MaxNameLen {
+		return fmt.Errorf("invalid secret name (%s): longer than %d characters", lengthText(name), MaxNameLen)
+	}
+	return nil
+}
+
+func nameByte(c byte) bool {
+	return c == '_' || c == '.' || c == '-' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+}
+
+func lengthText(s string) string {
+	if n := utf8.RuneCountInString(s); n != 1 {
+		return fmt.Sprintf("%d characters", n)
+	}
+	return "1 character"
+}
+
+// charClass names the character s starts with, one not allowed in a name, without showing
+// a letter or digit of what may be a secret: ASCII punctuation is shown, the rest classed.
+func charClass(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	switch {
+	case r == ' ':
+		return "a space"
+	case r == '\t':
+		return "a tab"
+	case r == utf8.RuneError && size <= 1:
+		return "a byte that is not UTF-8"
+	case r < 0x20 || r == 0x7f:
+		return "a control character"
+	case r >= 0x80:
+		return "a non-ASCII character"
+	}
+	return fmt.Sprintf("%q", r)
+}
+
+// entryText names a store entry in a message: by its name when that is a valid secret name;
+// otherwise the name might be a secret, and only its length is given.
+func entryText(name string) string {
+	if ValidateName(name) == nil {
+		return "entry " + name
+	}
+	return "an entry whose name is not a valid secret name (" + lengthText(name) + ")"
+}
+
+// ValidateValue checks a secret value: any bytes but NUL, not empty, at most 1 MiB. The
+// error never holds the value.
 func ValidateValue(name, value string) error {
 	if value == "" {
 		return fmt.Errorf("secret %s: empty value", name)
 	}
 	if i := strings.IndexByte(value, 0); i >= 0 {
 		return fmt.Errorf("secret %s: value holds a NUL byte at offset %d", name, i)
+	}
+	if len(value) > MaxValueLen {
+		return fmt.Errorf("secret %s: value larger than 1 MiB", name)
 	}
 	return nil
 }
@@ -111,33 +218,12 @@ func Infer(s Secret) Secret {
 
 // StampPath is touched after every successful write to the store, whichever backend, so
 // shell hooks can notice store changes with a cheap mtime test.
-func StampPath(p discovery.Paths) string {
-	return filepath.Join(p.StateDir, "amika", "store.stamp")
-}
-
-// touchStamp records a store write. A failure here does not undo the write; it is reported
-// so the caller can warn.
-func touchStamp(p discovery.Paths) error {
-	path := StampPath(p)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("store stamp: %v", err)
-	}
-	now := time.Now()
-	if err := os.Chtimes(path, now, now); err == nil {
-		return nil
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("store stamp: %v", err)
-	}
-	f.Close()
-	return os.Chtimes(path, now, now)
-}
+func StampPath(p discovery.Paths) string { return p.StoreStamp() }
 
 // merge carries the creation time over from the secret being replaced and sets times.
-func merge(next Secret, prev *Secret, now time.Time) Secret {
+func merge(next Secret, prev *Meta, now time.Time) Secret {
 	next = Infer(next)
-	next.Updated = now.UTC().Truncate(time.Second)
+	next.Updated = timeOf(now)
 	if prev != nil && !prev.Created.IsZero() {
 		next.Created = prev.Created
 	} else if next.Created.IsZero() {
@@ -146,48 +232,11 @@ func merge(next Secret, prev *Secret, now time.Time) Secret {
 	return next
 }
 
-// SetMany stores several secrets: in one write where the backend can, else one by one.
-func SetMany(s Store, secrets []Secret) error {
-	if m, ok := s.(interface{ SetMany([]Secret) error }); ok {
-		return m.SetMany(secrets)
-	}
-	for _, x := range secrets {
-		if err := s.Set(x); err != nil {
+func validateAll(secrets []Secret) error {
+	for _, s := range secrets {
+		if err := Validate(s); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// Values reads all values by name from any backend, for discovery.
-func Values(s Store, keep func(string) bool) (map[string]string, error) {
-	switch b := s.(type) {
-	case *Keyring:
-		return b.Values(keep)
-	case *File:
-		all, err := b.Values()
-		if err != nil || keep == nil {
-			return all, err
-		}
-		for n := range all {
-			if !keep(n) {
-				delete(all, n)
-			}
-		}
-		return all, nil
-	}
-	list, err := s.List()
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]string{}
-	for _, x := range list {
-		if keep != nil && !keep(x.Name) {
-			continue
-		}
-		if v, err := s.Get(x.Name); err == nil {
-			out[x.Name] = v.Value
-		}
-	}
-	return out, nil
 }

@@ -232,7 +232,8 @@ func scriptEnv(ts *testscript.TestScript) []string {
 		}
 	}
 	for _, name := range []string{"PATH", "HOME", "WORK", "TMPDIR", "LANG", "AMIKA_STORE", "XDG_CACHE_HOME", "XDG_DATA_HOME",
-		"XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR", "CLAUDE_CONFIG_DIR", "CODEX_HOME", "DBUS_SESSION_BUS_ADDRESS"} {
+		"XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR", "CLAUDE_CONFIG_DIR", "CODEX_HOME", "DBUS_SESSION_BUS_ADDRESS",
+		"GNUPGHOME", "PASSWORD_STORE_DIR", "AMIKA_TEAM_STORES"} {
 		if ts.Getenv(name) != "" {
 			add(name)
 		}

@@ -1,6 +1,7 @@
 package testscripts
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -27,6 +28,17 @@ import (
 //	keyring hang NAME      listen on $WORK/NAME, accept and never answer; set
 //	                       DBUS_SESSION_BUS_ADDRESS to it
 //	[!] keyring connections N   the hang socket was connected to N times (so far)
+//	keyring stall          on the script's bus (keyring bus), a Secret Service that answers
+//	                       what comes before a write (the store's probe, item searches) and
+//	                       never answers the write itself
+//	keyring start-as UID   another user's session: as uid UID (through setpriv, so as root),
+//	                       a dbus-daemon listening in a runtime directory of that user's
+//	                       ($FOREIGN_RUNTIME_DIR/bus, address $FOREIGN_BUS) and on an
+//	                       abstract socket ($FOREIGN_BUS_ABSTRACT), with an unlocked
+//	                       gnome-keyring; the script's own DBUS_SESSION_BUS_ADDRESS is kept
+//	[!] keyring as UID CMD ARGS…   run CMD as uid UID in that session (its HOME, runtime
+//	                       directory and bus, AMIKA_STORE=keyring); amika is a copy of the
+//	                       test binary
 func init() {
 	commands["keyring"] = cmdKeyring
 }
@@ -72,8 +84,25 @@ func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(os.MkdirAll(dir, 0o700))
 		conf := filepath.Join(dir, "session.conf")
 		ts.Check(os.WriteFile(conf, []byte(bareBusConfig), 0o600))
-		addr, _ := startBus(ts, []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, "--config-file="+conf)
+		addr, _ := startBus(ts, []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, nil, "--config-file="+conf)
 		ts.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
+	case "start-as":
+		if neg || len(args) != 2 {
+			ts.Fatalf("usage: keyring start-as UID")
+		}
+		uid, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		startForeignKeyring(ts, uid)
+	case "as":
+		if len(args) < 3 {
+			ts.Fatalf("usage: [!] keyring as UID CMD ARGS…")
+		}
+		runAsForeign(ts, neg, args[1], args[2:])
+	case "stall":
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: keyring stall")
+		}
+		startStall(ts)
 	case "hang":
 		if neg || len(args) != 2 {
 			ts.Fatalf("usage: keyring hang NAME")
@@ -145,33 +174,13 @@ func startKeyring(ts *testscript.TestScript) {
 	}
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "XDG_DATA_HOME=" + dataDir, "XDG_RUNTIME_DIR=" + runDir, "LANG=C.UTF-8"}
 
-	addr, _ := startBus(ts, env, "--session")
+	addr, _ := startBus(ts, env, nil, "--session")
 	env = append(env, "DBUS_SESSION_BUS_ADDRESS="+addr)
 
 	runOutput(ts, env, "pass", "gnome-keyring-daemon", "--unlock", "--components=secrets")
 	runOutput(ts, env, "", "gnome-keyring-daemon", "--start", "--components=secrets")
 
-	conn, err := dbus.Connect(addr)
-	ts.Check(err)
-	defer conn.Close()
-	var pid uint32
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		var v dbus.Variant
-		err = conn.Object("org.freedesktop.secrets", "/org/freedesktop/secrets").
-			Call("org.freedesktop.DBus.Properties.Get", 0, "org.freedesktop.Secret.Service", "Collections").Store(&v)
-		if err == nil {
-			err = conn.BusObject().Call("org.freedesktop.DBus.GetConnectionUnixProcessID", 0, "org.freedesktop.secrets").Store(&pid)
-		}
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("gnome-keyring did not come up on %s: %v", addr, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	ts.Defer(func() { syscall.Kill(int(pid), syscall.SIGTERM) })
+	pid := waitForKeyring(ts, addr)
 	ts.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
 	// Headless, like CI: nothing may pop up a password prompt on a developer's display.
 	ts.Setenv("DISPLAY", "")
@@ -195,10 +204,12 @@ const bareBusConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus
 `
 
 // startBus starts a dbus-daemon that the script's end stops, and returns its address.
-func startBus(ts *testscript.TestScript, env []string, config string) (string, int) {
+// prefix, when given, runs it through another program (setpriv, as another user).
+func startBus(ts *testscript.TestScript, env, prefix []string, config string) (string, int) {
 	// Outputs go to files: the daemons fork and keep their descriptors, and a pipe would
 	// keep us waiting for them.
-	busOut := runOutput(ts, env, "", "dbus-daemon", config, "--fork", "--nosyslog", "--print-address=1", "--print-pid=1")
+	argv := append(append(prefix[:len(prefix):len(prefix)], "dbus-daemon"), config, "--fork", "--nosyslog", "--print-address=1", "--print-pid=1")
+	busOut := runOutput(ts, env, "", argv[0], argv[1:]...)
 	lines := strings.Fields(busOut)
 	if len(lines) < 2 {
 		ts.Fatalf("dbus-daemon printed %q, want an address and a pid", busOut)
@@ -241,4 +252,155 @@ func runOutput(ts *testscript.TestScript, env []string, stdin, name string, args
 	data, err := os.ReadFile(out.Name())
 	ts.Check(err)
 	return string(data)
+}
+
+// foreignSession is what keyring start-as set up: the other user's environment.
+type foreignSession struct {
+	uid int
+	env []string
+	bin string // a copy of the test binary that the user can run, as amika
+}
+
+var foreignSessions sync.Map // *testscript.TestScript → *foreignSession
+
+func startForeignKeyring(ts *testscript.TestScript, uid int) {
+	if os.Geteuid() != 0 {
+		ts.Fatalf("keyring start-as needs root, to run as uid %d through setpriv", uid)
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	ts.Check(err)
+	work := ts.Getenv("WORK")
+	// The user must reach its directories and the binary below $WORK.
+	for dir := work; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+		fi, err := os.Stat(dir)
+		ts.Check(err)
+		ts.Check(os.Chmod(dir, fi.Mode().Perm()|0o011))
+	}
+	bin := filepath.Join(work, ".foreign", "amika")
+	ts.Check(os.MkdirAll(filepath.Dir(bin), 0o755))
+	ts.Check(copyExecutable(bin))
+
+	home := filepath.Join(work, fmt.Sprintf("user-%d", uid))
+	runDir := filepath.Join(home, "run")
+	dataDir := filepath.Join(home, ".local", "share")
+	for _, d := range []string{runDir, filepath.Join(dataDir, "keyrings")} {
+		ts.Check(os.MkdirAll(d, 0o700))
+	}
+	abstract := fmt.Sprintf("amika-test-foreign-%d-%d", uid, time.Now().UnixNano())
+	conf := filepath.Join(home, "session.conf")
+	// A hostile user's bus lets anyone in, root included (a bus's default admits its own
+	// user only).
+	listen := fmt.Sprintf("<listen>unix:path=%s/bus</listen>\n  <listen>unix:abstract=%s</listen>", runDir, abstract)
+	config := strings.Replace(bareBusConfig, "<listen>unix:tmpdir=/tmp</listen>", listen, 1)
+	config = strings.Replace(config, "<policy context=\"default\">", "<policy context=\"default\">\n    <allow user=\"*\"/>", 1)
+	ts.Check(os.WriteFile(conf, []byte(config), 0o600))
+	ts.Check(filepath.Walk(home, func(path string, _ os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(path, uid, uid)
+	}))
+
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "XDG_DATA_HOME=" + dataDir, "XDG_RUNTIME_DIR=" + runDir, "LANG=C.UTF-8"}
+	as := []string{setpriv, fmt.Sprintf("--reuid=%d", uid), fmt.Sprintf("--regid=%d", uid), "--clear-groups", "--"}
+	addr, _ := startBus(ts, env, as, "--config-file="+conf)
+	env = append(env, "DBUS_SESSION_BUS_ADDRESS="+addr)
+	runOutput(ts, env, "pass", as[0], append(as[1:], "gnome-keyring-daemon", "--unlock", "--components=secrets")...)
+	runOutput(ts, env, "", as[0], append(as[1:], "gnome-keyring-daemon", "--start", "--components=secrets")...)
+	waitForKeyring(ts, addr)
+
+	foreignSessions.Store(ts, &foreignSession{uid: uid, env: append(env, "AMIKA_STORE=keyring", "DISPLAY=", "WAYLAND_DISPLAY="), bin: bin})
+	ts.Defer(func() { foreignSessions.Delete(ts) })
+	ts.Setenv("FOREIGN_RUNTIME_DIR", runDir)
+	ts.Setenv("FOREIGN_BUS", "unix:path="+filepath.Join(runDir, "bus"))
+	ts.Setenv("FOREIGN_BUS_ABSTRACT", "unix:abstract="+abstract)
+	ts.Logf("keyring: uid %d's gnome-keyring on %s", uid, addr)
+}
+
+func runAsForeign(ts *testscript.TestScript, neg bool, uidArg string, argv []string) {
+	v, ok := foreignSessions.Load(ts)
+	if !ok {
+		ts.Fatalf("keyring as: no keyring start-as in this script")
+	}
+	s := v.(*foreignSession)
+	if uidArg != strconv.Itoa(s.uid) {
+		ts.Fatalf("keyring as %s: the session started is uid %d's", uidArg, s.uid)
+	}
+	if argv[0] == "amika" {
+		argv[0] = s.bin
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	ts.Check(err)
+	args := []string{fmt.Sprintf("--reuid=%d", s.uid), fmt.Sprintf("--regid=%d", s.uid), "--clear-groups", "--", "env", "-i"}
+	args = append(append(args, s.env...), argv...)
+	err = ts.Exec(setpriv, args...)
+	if err != nil && !neg {
+		ts.Fatalf("keyring as %d %s: %v", s.uid, strings.Join(argv, " "), err)
+	}
+	if err == nil && neg {
+		ts.Fatalf("keyring as %d %s: unexpected success", s.uid, strings.Join(argv, " "))
+	}
+}
+
+// waitForKeyring waits for gnome-keyring to answer on addr, stops it at the script's end,
+// and returns its pid.
+func waitForKeyring(ts *testscript.TestScript, addr string) uint32 {
+	conn, err := dbus.Connect(addr)
+	ts.Check(err)
+	defer conn.Close()
+	var pid uint32
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var v dbus.Variant
+		err = conn.Object("org.freedesktop.secrets", "/org/freedesktop/secrets").
+			Call("org.freedesktop.DBus.Properties.Get", 0, "org.freedesktop.Secret.Service", "Collections").Store(&v)
+		if err == nil {
+			err = conn.BusObject().Call("org.freedesktop.DBus.GetConnectionUnixProcessID", 0, "org.freedesktop.secrets").Store(&pid)
+		}
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("gnome-keyring did not come up on %s: %v", addr, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ts.Defer(func() { syscall.Kill(int(pid), syscall.SIGTERM) })
+	return pid
+}
+
+// stallService is a Secret Service that stops answering in the middle of a session: it
+// answers searches (nothing found) and whether the default collection is locked (no), and
+// holds every session it is asked to open until the script ends.
+type stallService struct{ stop chan struct{} }
+
+func (s stallService) SearchItems(map[string]string) ([]dbus.ObjectPath, []dbus.ObjectPath, *dbus.Error) {
+	return []dbus.ObjectPath{}, []dbus.ObjectPath{}, nil
+}
+
+func (s stallService) OpenSession(string, dbus.Variant) (dbus.Variant, dbus.ObjectPath, *dbus.Error) {
+	<-s.stop
+	return dbus.MakeVariant(""), "/", dbus.MakeFailedError(fmt.Errorf("stopped"))
+}
+
+type unlockedCollection struct{}
+
+func (unlockedCollection) Get(iface, prop string) (dbus.Variant, *dbus.Error) {
+	return dbus.MakeVariant(false), nil
+}
+
+func startStall(ts *testscript.TestScript) {
+	conn, err := dbus.Connect(ts.Getenv("DBUS_SESSION_BUS_ADDRESS"))
+	ts.Check(err)
+	s := stallService{stop: make(chan struct{})}
+	ts.Defer(func() { close(s.stop); conn.Close() })
+	ts.Check(conn.Export(s, "/org/freedesktop/secrets", "org.freedesktop.Secret.Service"))
+	ts.Check(conn.Export(unlockedCollection{}, "/org/freedesktop/secrets/aliases/default", "org.freedesktop.DBus.Properties"))
+	reply, err := conn.RequestName("org.freedesktop.secrets", dbus.NameFlagDoNotQueue)
+	ts.Check(err)
+	if reply != dbus.RequestNameReplyPrimaryOwner {
+		ts.Fatalf("keyring stall: org.freedesktop.secrets is taken")
+	}
+	ts.Setenv("DISPLAY", "")
+	ts.Setenv("WAYLAND_DISPLAY", "")
 }

@@ -97,6 +97,45 @@ func readFile(path string, limit int64, flags int) ([]byte, error) {
 	return data, err
 }
 
+// ReadInput reads a file the user names as input (an env file, a credential file), at most
+// limit bytes: a regular file, or a pipe, so that bash's <(…) and /dev/stdin work. Anything
+// else (a device such as /dev/zero or a terminal, a directory, a socket) is refused before it
+// is opened. The open never blocks: a FIFO nobody writes to reads as empty.
+func ReadInput(path string, limit int64) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, describeOpenError(err)
+	}
+	if !isInput(fi.Mode()) {
+		return nil, notInput(fi.Mode())
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, describeOpenError(err)
+	}
+	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return nil, fmt.Errorf("cannot stat: %v", unwrap(err))
+	}
+	if !isInput(fi.Mode()) {
+		return nil, notInput(fi.Mode())
+	}
+	if fi.Mode().IsRegular() && fi.Size() > limit {
+		return nil, tooLarge(limit)
+	}
+	data, err := ReadAll(f, limit, int(fi.Size()))
+	if err != nil && !errors.Is(err, ErrTooLarge) {
+		return nil, fmt.Errorf("cannot read: %v", unwrap(err))
+	}
+	return data, err
+}
+
+func isInput(m fs.FileMode) bool { return m.IsRegular() || m&fs.ModeNamedPipe != 0 }
+
+func notInput(m fs.FileMode) error {
+	return fmt.Errorf("%w nor a pipe (%s)", ErrNotRegular, FileType(m))
+}
+
 // ReadAll reads r to its end, failing with ErrTooLarge past limit bytes instead of growing
 // without bound (standard input, a pipe). sizeHint sizes the first buffer.
 func ReadAll(r io.Reader, limit int64, sizeHint int) ([]byte, error) {
@@ -275,6 +314,16 @@ func RemoveTemps(dir string) {
 			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
+}
+
+// LockPrivate is Lock for a lock file amika keeps next to its own files: the directory is
+// made private first (PrivateDir: created with mode 0700 when missing, refused when it is
+// another user's or a symlink).
+func LockPrivate(path string) (unlock func(), err error) {
+	if err := PrivateDir(filepath.Dir(path)); err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return Lock(path)
 }
 
 // syncDir makes a rename in dir durable.

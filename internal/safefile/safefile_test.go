@@ -5,6 +5,7 @@ package safefile
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -267,4 +268,66 @@ func TestTryLock(t *testing.T) {
 		t.Fatalf("TryLock when free: ok=%v err=%v", ok, err)
 	}
 	u2()
+}
+
+func TestReadInput(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	os.WriteFile(file, []byte("A=1\n"), 0o600)
+	if got, err := ReadInput(file, 10); err != nil || string(got) != "A=1\n" {
+		t.Fatalf("regular file: %q, %v", got, err)
+	}
+	if _, err := ReadInput(file, 3); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("regular file past the limit: %v", err)
+	}
+	// A pipe, as bash's <(…) hands one over: /dev/fd/N.
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	go func() { w.Write([]byte("B=2\n")); w.Close() }()
+	within(t, 5*time.Second, func() {
+		got, err := ReadInput(fmt.Sprintf("/dev/fd/%d", r.Fd()), 10)
+		if err != nil || string(got) != "B=2\n" {
+			t.Errorf("pipe: %q, %v", got, err)
+		}
+	})
+	// A FIFO nobody writes to reads as empty instead of blocking the open.
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	within(t, 5*time.Second, func() {
+		if got, err := ReadInput(fifo, 10); err != nil || len(got) != 0 {
+			t.Errorf("FIFO without a writer: %q, %v", got, err)
+		}
+	})
+	for path, want := range map[string]string{
+		"/dev/zero": "not a regular file nor a pipe (a device)",
+		dir:         "not a regular file nor a pipe (a directory)",
+	} {
+		within(t, 5*time.Second, func() {
+			if _, err := ReadInput(path, 1<<20); err == nil || err.Error() != want || !errors.Is(err, ErrNotRegular) {
+				t.Errorf("ReadInput(%s) = %v, want %q", path, err, want)
+			}
+		})
+	}
+}
+
+func TestLockPrivateMakesItsDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a", "amika")
+	unlock, err := LockPrivate(filepath.Join(dir, "x.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock()
+	if fi, err := os.Lstat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("lock directory: %v, %v", fi, err)
+	}
+	link := filepath.Join(t.TempDir(), "link")
+	os.Symlink(dir, link)
+	if _, err := LockPrivate(filepath.Join(link, "x.lock")); !errors.Is(err, ErrNotPrivate) {
+		t.Fatalf("a symlinked directory: %v", err)
+	}
 }

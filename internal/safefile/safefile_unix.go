@@ -145,3 +145,26 @@ func TryLock(path string) (unlock func(), ok bool, err error) {
 		f.Close()
 	}, true, nil
 }
+
+// OwnDir checks, changing nothing, that dir is a directory of this user's (the effective
+// uid), not a symlink, in which no other user can add, rename or remove entries: not
+// writable by group or others, unless sticky. That is a directory amika may make its own
+// private directory in (say $XDG_RUNTIME_DIR, which is not amika's to create or chmod).
+// Anything else is ErrNotPrivate.
+func OwnDir(dir string) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return unwrap(err)
+	}
+	switch st := fi.Sys().(*syscall.Stat_t); {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("%w: it is a symlink", ErrNotPrivate)
+	case !fi.IsDir():
+		return fmt.Errorf("%w: it is %s", ErrNotPrivate, FileType(fi.Mode()))
+	case int(st.Uid) != os.Geteuid():
+		return fmt.Errorf("%w: it belongs to uid %d, not to uid %d", ErrNotPrivate, st.Uid, os.Geteuid())
+	case fi.Mode().Perm()&0o022 != 0 && fi.Mode()&fs.ModeSticky == 0:
+		return fmt.Errorf("%w: mode %#o lets others replace what is in it", ErrNotPrivate, fi.Mode().Perm())
+	}
+	return nil
+}

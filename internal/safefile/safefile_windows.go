@@ -30,6 +30,18 @@ func PrivateDir(dir string) error {
 	return nil
 }
 
+// OwnDir checks that dir is a directory, not a symlink.
+func OwnDir(dir string) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return unwrap(err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%w: it is %s", ErrNotPrivate, FileType(fi.Mode()))
+	}
+	return nil
+}
+
 func OwnedByMe(fs.FileInfo) bool { return true }
 
 func OpenPrivate(path string, flag int, perm fs.FileMode) (*os.File, error) {

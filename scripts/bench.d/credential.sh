@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# amika credential: the helper's whole-process cost, against git's own credential-store
-# helper on a comparable store (50 hosts), in the same hyperfine run.
+# amika credential: the helper's Go benchmarks, then its whole-process cost against git's own
+# credential-store helper on a comparable store (50 hosts), interleaved in one run.
 # Run by scripts/bench, which exports $AMIKA (a fresh static build) and $BENCH_TMP.
 set -euo pipefail
+cd "$(dirname "$0")/../.."
 : "${AMIKA:?run through scripts/bench}" "${BENCH_TMP:?run through scripts/bench}"
 
 go test -run '^$' -bench . -benchtime=2000x ./helper/ | grep -E '^Benchmark'
@@ -23,33 +24,21 @@ for i in $(seq 1 50); do
 	printf '%s\n' "$req" | git credential-store --file="$gitstore" store
 done
 printf 'protocol=https\nhost=host25.example.com\n' >"$BENCH_TMP/git.req"
-printf 'provider=anthropic\n' >"$BENCH_TMP/provider.req"
+printf 'provider=openai\n' >"$BENCH_TMP/provider.req"
 
 # sanity: every command finds what it is timed for
-[ -n "$("$AMIKA" credential get anthropic)" ]
+[ -n "$("$AMIKA" credential get openai)" ]
 [ -n "$("$AMIKA" credential get <"$BENCH_TMP/provider.req")" ]
 [ "$("$AMIKA" credential get <"$BENCH_TMP/git.req")" = "$(git credential-store --file="$gitstore" get <"$BENCH_TMP/git.req")" ]
 
-# The bare form takes no stdin: timed without a shell, next to amika's bare start-up.
-hyperfine -N --warmup 20 --export-json "$BENCH_TMP/credential-bare.json" \
-	-n 'amika --version' "$AMIKA --version" \
-	-n 'amika credential get anthropic' "$AMIKA credential get anthropic" >/dev/null
-# The protocol forms read stdin, so all four run through the same shell (hyperfine
-# subtracts its start-up), git's helper included.
-hyperfine --warmup 20 --export-json "$BENCH_TMP/credential.json" \
-	-n 'amika credential get anthropic (bare)' "$AMIKA credential get anthropic" \
-	-n 'amika credential get (provider=anthropic)' "$AMIKA credential get <$BENCH_TMP/provider.req" \
-	-n 'amika credential get (git, 50 hosts)' "$AMIKA credential get <$BENCH_TMP/git.req" \
-	-n 'git credential-store get (50 hosts)' "git credential-store --file=$gitstore get <$BENCH_TMP/git.req" >/dev/null
-
-median() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .median * 1000' "$1"; }
-bare=$(median "$BENCH_TMP/credential-bare.json" 'amika credential get anthropic')
-printf 'amika --version (start-up floor, no shell)     median %6.2f ms\n' "$(median "$BENCH_TMP/credential-bare.json" 'amika --version')"
-printf 'amika credential get anthropic (no shell)      median %6.2f ms (target <= 5 ms)\n' "$bare"
-for n in 'amika credential get anthropic (bare)' 'amika credential get (provider=anthropic)' 'amika credential get (git, 50 hosts)' 'git credential-store get (50 hosts)'; do
-	printf '%-46s median %6.2f ms\n' "$n" "$(median "$BENCH_TMP/credential.json" "$n")"
-done
-git_ms=$(median "$BENCH_TMP/credential.json" 'git credential-store get (50 hosts)')
-for n in 'amika credential get (provider=anthropic)' 'amika credential get (git, 50 hosts)'; do
-	printf 'ratio %s / git credential-store get: %.2f\n' "$n" "$(echo "$(median "$BENCH_TMP/credential.json" "$n") / $git_ms" | bc -l)"
-done
+# whole process, interleaved (scripts/bench.d/interleave.py), no shell in between
+BENCH_ROUNDS="${BENCH_ROUNDS:-300}" python3 scripts/bench.d/interleave.py - <<EOF
+amika --version	$AMIKA --version
+credential get openai (bare)	$AMIKA credential get openai
+credential get (provider=openai)	$AMIKA credential get	stdin=$BENCH_TMP/provider.req
+credential get (git, 50 hosts)	$AMIKA credential get	stdin=$BENCH_TMP/git.req
+git credential-store get (50 hosts)	git credential-store --file=$gitstore get	stdin=$BENCH_TMP/git.req
+ratio	credential get (git, 50 hosts)	git credential-store get (50 hosts)	1.0
+ratio	credential get (provider=openai)	git credential-store get (50 hosts)
+ratio	credential get openai (bare)	amika --version
+EOF

@@ -2,10 +2,12 @@
 # Shell hooks: the per-prompt cost of amika's fast path (nothing changed) in bash, zsh and
 # fish, next to direnv's own prompt hook in bash (in a directory without .envrc), measured
 # the same way in the same run: N hook calls inside one shell, divided by N, median of
-# several rounds. Then the slow path (one refresh, a whole amika process) with hyperfine.
+# several rounds. Then the slow path (one refresh, a whole amika process) and a shell's start,
+# interleaved.
 # Run by scripts/bench, which sets $AMIKA and $BENCH_TMP.
 set -euo pipefail
 : "${AMIKA:?run me through scripts/bench}" "${BENCH_TMP:?}"
+repo=$(cd "$(dirname "$0")/../.." && pwd)
 
 N=${HOOK_BENCH_N:-10000}       # amika hook calls per round
 DIRENV_N=${HOOK_BENCH_DIRENV_N:-300}
@@ -44,7 +46,7 @@ bash_per_call() {
 zsh_per_call() {
 	"${run_env[@]}" zsh -f -c '
 		zmodload zsh/datetime
-		eval "$("$0" init zsh --no-completion)"
+		eval "$("$0" init zsh --no-completion 2>/dev/null)"
 		_amika_hook
 		for ((r = 0; r < '"$ROUNDS"'; r++)); do
 			s=$EPOCHREALTIME; for ((i = 0; i < '"$N"'; i++)); do :; done; e=$EPOCHREALTIME
@@ -56,7 +58,7 @@ zsh_per_call() {
 
 fish_per_call() {
 	"${run_env[@]}" fish --no-config -c '
-		'"$(printf '%q' "$AMIKA")"' init fish --no-completion | source
+		'"$(printf '%q' "$AMIKA")"' init fish --no-completion 2>/dev/null | source
 		_amika_hook
 		set -l range (seq '"$N"')
 		for r in (seq '"$ROUNDS"')
@@ -72,7 +74,7 @@ fish_per_call() {
 }
 
 cd "$home/empty" # no .envrc here: direnv's hook has nothing to load, as in most directories
-amika_bash=$(bash_per_call _amika_hook "$N" 'eval "$("'"$AMIKA"'" init bash --no-completion)"')
+amika_bash=$(bash_per_call _amika_hook "$N" 'eval "$("'"$AMIKA"'" init bash --no-completion 2>/dev/null)"')
 amika_zsh=$(zsh_per_call)
 amika_fish=$(fish_per_call)
 direnv_bash=$(bash_per_call _direnv_hook "$DIRENV_N" 'eval "$(direnv hook bash)"')
@@ -87,16 +89,21 @@ read -r a _ <<<"$amika_bash"
 read -r d _ <<<"$direnv_bash"
 awk -v a="$a" -v d="$d" 'BEGIN { printf "  direnv / amika in bash: %.0f×\n", d / a }'
 
-# the slow path: one refresh, a whole amika process, with the fixture home
-json=$BENCH_TMP/hook-refresh.json
-"${run_env[@]}" hyperfine -N --warmup 20 --runs 200 --style none --export-json "$json" \
-	-n "refresh (bash)" "$AMIKA init bash --refresh-id 0123abcd --slot 0 --no-completion" \
-	-n "refresh (fish)" "$AMIKA init fish --refresh-id 0123abcd --slot 0 --no-completion" \
-	-n "init bash (shell start-up)" "$AMIKA init bash" \
-	-n "amika --version (start-up alone)" "$AMIKA --version" >/dev/null 2>&1
-echo "slow path (hyperfine, median):"
-python3 - "$json" <<'EOF' 2>/dev/null || jq -r '.results[] | "  \(.command): \(.median * 1000) ms"' "$json"
-import json, sys
-for r in json.load(open(sys.argv[1]))["results"]:
-    print(f"  {r['command']:<34} {r['median'] * 1000:6.2f} ms   (mean {r['mean'] * 1000:.2f} ± {r['stddev'] * 1000:.2f})")
+# the slow path: one refresh, a whole amika process, with the fixture home; and the init a
+# shell's start runs, next to direnv's (interleaved, scripts/bench.d/interleave.py)
+echo "slow path and init (whole processes):"
+# each run is a new shell's: its stamp is created afresh, in $XDG_RUNTIME_DIR on a tmpfs as
+# in a login session (see startup.sh)
+runtime_dir=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d -p "$BENCH_TMP")
+trap 'rm -rf "$runtime_dir"' EXIT
+"${run_env[@]}" XDG_RUNTIME_DIR="$runtime_dir" BENCH_ROUNDS="${BENCH_ROUNDS:-300}" python3 "$repo/scripts/bench.d/interleave.py" - <<EOF
+clean	$runtime_dir/amika
+refresh (bash)	$AMIKA init bash --refresh-id 0123abcd --slot 0 --no-completion
+refresh (fish)	$AMIKA init fish --refresh-id 0123abcd --slot 0 --no-completion
+amika init bash	$AMIKA init bash
+direnv hook bash	direnv hook bash
+amika --version	$AMIKA --version
+ratio	refresh (bash)	amika --version
+ratio	amika init bash	direnv hook bash
 EOF
+echo "  (a shell's whole start with each, the target, is in scripts/bench.d/startup.sh)"

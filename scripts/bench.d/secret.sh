@@ -5,6 +5,7 @@
 # benchmarks. Run by scripts/bench, which exports $AMIKA (a fresh static build) and $BENCH_TMP.
 set -euo pipefail
 : "${AMIKA:?run through scripts/bench}" "${BENCH_TMP:?run through scripts/bench}"
+repo=$(cd "$(dirname "$0")/../.." && pwd)
 
 # built before HOME moves, so the module cache stays the real one
 go test -c -o "$BENCH_TMP/store.test" ./store/
@@ -56,59 +57,17 @@ if strace -f -e trace=connect -o "$BENCH_TMP/extract.trace" env AMIKA_STORE=file
 	echo "auth extract with AMIKA_STORE=file: no connect() at all (strace)"
 fi
 
-# hyperfine -N runs each command without a shell, so every group gets its environment from
-# here rather than through env(1), which would add a second exec to each timing.
-bench() { # json-name, then hyperfine arguments
-	local out="$BENCH_TMP/$1.json"
-	shift
-	hyperfine -N --warmup 20 --min-runs 100 --export-json "$out" "$@" >/dev/null 2>&1
-}
-AMIKA_STORE=file bench file \
-	-n 'secret get (file, 50 secrets)' "$AMIKA secret get SECRET_25_API_KEY" \
-	-n 'amika --version (amika start-up)' "$AMIKA --version" \
-	-n 'true (process start baseline)' "true"
-AMIKA_STORE=keyring DBUS_SESSION_BUS_ADDRESS="$bus_addr" bench keyring \
-	-n 'secret get (gnome-keyring, 50 secrets)' "$AMIKA secret get SECRET_25_API_KEY" \
-	-n 'secret list (gnome-keyring, 50 secrets)' "$AMIKA secret list"
-AMIKA_STORE=auto DBUS_SESSION_BUS_ADDRESS="$bus_addr" bench auto \
-	-n 'secret get (auto -> gnome-keyring)' "$AMIKA secret get SECRET_25_API_KEY"
-AMIKA_STORE=file DBUS_SESSION_BUS_ADDRESS="unix:path=$hang" bench extract \
-	-n 'auth extract (file, hanging bus address)' "$AMIKA auth extract"
-
-median() { jq -r '.results[] | [.command, .median * 1000] | @tsv' "$BENCH_TMP/$1.json"; }
-for group in file keyring auto extract; do
-	median "$group"
-done | while IFS=$'\t' read -r name ms; do
-	target=""
-	case "$name" in
-	'secret get (file'*) target=" (target <= 5 ms)" ;;
-	'secret get (gnome-keyring'*) target=" (target <= 15 ms)" ;;
-	esac
-	printf '%-42s median %6.2f ms%s\n' "$name" "$ms" "$target"
-done
-
-# Load on a shared machine drifts between hyperfine's groups. The same commands interleaved,
-# one run of each per round, let the drift hit them alike.
-AMIKA_BUS="$bus_addr" python3 - "$AMIKA" <<'PY'
-import os, statistics, subprocess, sys, time
-amika, bus = sys.argv[1], os.environ["AMIKA_BUS"]
-env = dict(os.environ)
-cmds = [
-    ("true (process start baseline)", ["true"], {}),
-    ("amika --version", [amika, "--version"], {}),
-    ("secret get (file)", [amika, "secret", "get", "SECRET_25_API_KEY"], {"AMIKA_STORE": "file"}),
-    ("secret get (gnome-keyring)", [amika, "secret", "get", "SECRET_25_API_KEY"], {"AMIKA_STORE": "keyring", "DBUS_SESSION_BUS_ADDRESS": bus}),
-    ("secret get (auto -> gnome-keyring)", [amika, "secret", "get", "SECRET_25_API_KEY"], {"AMIKA_STORE": "auto", "DBUS_SESSION_BUS_ADDRESS": bus}),
-]
-times = {name: [] for name, _, _ in cmds}
-for _ in range(200):
-    for name, argv, extra in cmds:
-        start = time.perf_counter()
-        subprocess.run(argv, env=dict(env, **extra), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        times[name].append(time.perf_counter() - start)
-base = statistics.median(times["amika --version"])
-print("interleaved, 200 rounds:")
-for name, _, _ in cmds:
-    m = statistics.median(times[name])
-    print(f"  {name:36s} median {m * 1000:6.2f} ms   over amika --version {(m - base) * 1000:+6.2f} ms")
-PY
+# whole processes, interleaved (scripts/bench.d/interleave.py): each command's backend comes
+# from its own environment
+BENCH_ROUNDS="${BENCH_ROUNDS:-300}" python3 "$repo/scripts/bench.d/interleave.py" - <<EOF
+true (process start)	true
+amika --version	$AMIKA --version
+secret get (file, 50 secrets)	$AMIKA secret get SECRET_25_API_KEY	AMIKA_STORE=file
+secret get (gnome-keyring, 50 secrets)	$AMIKA secret get SECRET_25_API_KEY	AMIKA_STORE=keyring	DBUS_SESSION_BUS_ADDRESS=$bus_addr
+secret get (auto -> gnome-keyring)	$AMIKA secret get SECRET_25_API_KEY	AMIKA_STORE=auto	DBUS_SESSION_BUS_ADDRESS=$bus_addr
+secret list (gnome-keyring, 50 secrets)	$AMIKA secret list	AMIKA_STORE=keyring	DBUS_SESSION_BUS_ADDRESS=$bus_addr
+auth extract (file, hanging bus address)	$AMIKA auth extract	AMIKA_STORE=file	DBUS_SESSION_BUS_ADDRESS=unix:path=$hang
+ratio	secret get (file, 50 secrets)	amika --version
+ratio	secret get (gnome-keyring, 50 secrets)	amika --version
+EOF
+echo "  (targets: secret get, file store <= 5 ms; gnome-keyring <= 15 ms)"

@@ -8,7 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"runtime"
 	"strings"
 	"time"
@@ -16,11 +16,9 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/internal/safefile"
 	"github.com/amika-dev/amika/store"
 )
-
-// Agents lists the agents amika keeps credentials for.
-var Agents = []string{"claude", "codex"}
 
 // Provider is the canonical provider of an agent's credentials: claude → anthropic,
 // codex → openai, as discovery canonicalizes them.
@@ -50,10 +48,16 @@ func (c Candidate) Masked() string {
 	return discovery.Mask(c.Value)
 }
 
+// maxCredentialFile bounds an OAuth credential file read whole.
+const maxCredentialFile = 1 << 20
+
 // Find lists the credentials of agent on this machine: its files, the API key in the
 // environment, and on macOS Claude Code's Keychain item. want filters by type ("" for all).
-func Find(agent string, p discovery.Paths, getenv func(string) string, want store.Type) []Candidate {
+// A file of the agent's that cannot be read (a FIFO, a device, too large, malformed) is a
+// warning; the others still count.
+func Find(agent string, p discovery.Paths, getenv func(string) string, want store.Type) ([]Candidate, []discovery.Warning) {
 	var out []Candidate
+	var warns []discovery.Warning
 	add := func(c Candidate) {
 		if want != "" && c.Type != want {
 			return
@@ -66,6 +70,13 @@ func Find(agent string, p discovery.Paths, getenv func(string) string, want stor
 		out = append(out, c)
 	}
 	res := discovery.Discover(discovery.Options{Paths: p, Now: time.Now(), NoOAuth: true})
+	warned := map[string]bool{}
+	for _, w := range res.Warnings {
+		if ownSource(agent, w.Source) {
+			warns = append(warns, w)
+			warned[w.Path] = true
+		}
+	}
 	for _, f := range res.Files {
 		if !ownSource(agent, f.Source) {
 			continue
@@ -83,8 +94,14 @@ func Find(agent string, p discovery.Paths, getenv func(string) string, want stor
 			continue
 		}
 		for _, path := range src.Files(p) {
-			data, err := os.ReadFile(path)
-			if err != nil || len(data) > 1<<20 {
+			data, err := safefile.ReadFile(path, maxCredentialFile)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				if !warned[path] {
+					warns = append(warns, discovery.Warning{Source: src.ID, Path: path, Reason: err.Error()})
+				}
 				continue
 			}
 			if _, err := AccessToken(agent, string(data)); err == nil {
@@ -102,7 +119,7 @@ func Find(agent string, p discovery.Paths, getenv func(string) string, want stor
 			}
 		}
 	}
-	return out
+	return out, warns
 }
 
 func ownSource(agent, source string) bool {
@@ -180,11 +197,11 @@ func DefaultLabel(t store.Type) string {
 	return "api-key"
 }
 
-// List returns the stored credentials of agent.
-func List(s store.Store, agent string) ([]store.Secret, error) {
-	all, err := s.List()
+// List returns the stored credentials of agent, and the store's warnings.
+func List(s store.Store, agent string) ([]store.Secret, []store.Warning, error) {
+	all, warns, err := s.List()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []store.Secret
 	for _, x := range all {
@@ -192,12 +209,16 @@ func List(s store.Store, agent string) ([]store.Secret, error) {
 			out = append(out, x)
 		}
 	}
-	return out, nil
+	return out, warns, nil
 }
 
-// Lookup finds a stored credential of agent by ID or by label.
+// Lookup finds a stored credential of agent by ID or by label. The error quotes what it was
+// given only when that is a valid name: anything else may be a value pasted by mistake.
 func Lookup(s store.Store, agent, idOrLabel string) (store.Secret, error) {
-	list, err := List(s, agent)
+	if err := store.ValidateName(idOrLabel); err != nil {
+		return store.Secret{}, fmt.Errorf("no %s credential: %v", agent, err)
+	}
+	list, _, err := List(s, agent)
 	if err != nil {
 		return store.Secret{}, err
 	}

@@ -38,7 +38,7 @@ func (f *discoveryFlags) discover() (discovery.Result, error) {
 		return discovery.Result{}, err
 	}
 	opt := discovery.Options{Paths: paths, Now: time.Now(), NoOAuth: f.noOAuth, ReferenceOnly: f.reference,
-		Stored: storedSecrets(paths, f.homedir), Getenv: os.Getenv, Identity: identity}
+		Stored: stores.Discovery(paths), Getenv: os.Getenv, Identity: identity, Extra: teamSources(paths, f.homedir)}
 	if !f.reference {
 		opt.Keyring = agentKeyring(paths, f.homedir)
 	}
@@ -60,7 +60,7 @@ func agentKeyring(p discovery.Paths, homedir string) *discovery.Keyring {
 			return k
 		}
 	}
-	c, err := chooseStore()
+	c, _, err := stores.Choice()
 	switch {
 	case err != nil:
 		k.Unavailable = err.Error()

@@ -69,7 +69,7 @@ reloads the environment; leaving the directory unloads it.`,
 			}
 			var extra []shellinit.Var
 			if len(refs) > 0 {
-				vars, _, err := amikarun.Resolve(amikarun.Options{Secrets: refs, Store: openStore})
+				vars, _, err := amikarun.Resolve(amikarun.Options{Secrets: refs, Store: openStoreWithTeams})
 				if err != nil {
 					return err
 				}

@@ -29,7 +29,8 @@ current: before each prompt it checks, with shell builtins only, whether a crede
 changed, appeared or vanished, the amika store was written, or an OAuth token expired, and
 only then runs amika again. Variables you set yourself are never touched. PROVIDER or NAME
 arguments (e.g. anthropic, OPENAI_API_KEY) keep only those; --no-oauth and the filter apply
-to every refresh. The output also loads amika's completions unless --no-completion.
+to every refresh. The output also sets up amika's completions, loaded at the first Tab,
+unless --no-completion.
 
   eval "$(amika init bash)"       # ~/.bashrc
   eval "$(amika init zsh)"        # ~/.zshrc
@@ -58,7 +59,6 @@ launch the real command through ` + "`amika run`" + ` with their provider's cred
 				Shell:    sh,
 				Filter:   args[1:],
 				Paths:    paths,
-				Getenv:   os.Getenv,
 				Lookup:   os.LookupEnv,
 				Discover: df.discover,
 				Warn:     func(ws []discovery.Warning) { warn(cmd.ErrOrStderr(), ws) },
@@ -85,7 +85,7 @@ launch the real command through ` + "`amika run`" + ` with their provider's cred
 			h.Args = append(h.Args, args[1:]...)
 			var completion func(io.Writer) error
 			if !noCompletion {
-				completion = func(w io.Writer) error { return writeCompletion(cmd.Root(), sh, w) }
+				completion = func(w io.Writer) error { return shellinit.WriteCompletionLoader(w, sh) }
 			}
 			return s.WriteInit(cmd.OutOrStdout(), h, completion)
 		},
@@ -98,23 +98,6 @@ launch the real command through ` + "`amika run`" + ` with their provider's cred
 	cmd.Flags().MarkHidden("refresh-id")
 	cmd.Flags().MarkHidden("slot")
 	return cmd
-}
-
-func writeCompletion(root *cobra.Command, sh shellinit.Shell, w io.Writer) error {
-	switch sh {
-	case shellinit.Zsh:
-		// cobra's script calls compdef, which exists only after compinit.
-		var b strings.Builder
-		if err := root.GenZshCompletion(&b); err != nil {
-			return err
-		}
-		script := strings.Replace(b.String(), "\ncompdef _amika amika\n", "\n(( $+functions[compdef] )) && compdef _amika amika\n", 1)
-		_, err := io.WriteString(w, script)
-		return err
-	case shellinit.Fish:
-		return root.GenFishCompletion(w, true)
-	}
-	return root.GenBashCompletionV2(w, true)
 }
 
 // selfPath is the path the hook calls amika by: the one it was started as, without

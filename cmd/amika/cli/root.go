@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -55,14 +56,21 @@ var topLevel = []struct {
 	{"run", newRunCmd},
 	{"init", newInitCmd},
 	{"direnv", newDirenvCmd},
+	{"store", newStoreCmd},
 	{"sandbox", newSandboxCmd},
 }
 
 // NewRoot builds the whole command tree.
-func NewRoot() *cobra.Command { return newRoot("") }
+func NewRoot() *cobra.Command {
+	root := newRoot("")
+	root.Version = buildVersion()
+	return root
+}
 
 // newRoot builds the root with only the named top-level command, or with all of them when
-// only is empty or names none.
+// only is empty or names none. It leaves Version unset (reading the build information costs
+// allocations): only cobra's --version needs it, and Main sets it before handing a run to
+// cobra.
 func newRoot(only string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "amika",
@@ -70,7 +78,6 @@ func newRoot(only string) *cobra.Command {
 		Long: `amika finds the API keys and OAuth tokens that coding agents (Claude Code, Codex,
 OpenCode, Amp) keep on this machine, keeps secrets in the OS keyring, and hands them to
 shells, git and processes on demand.`,
-		Version:       buildVersion(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
@@ -89,21 +96,76 @@ shells, git and processes on demand.`,
 
 // Main runs amika with os.Args and returns the exit status.
 func Main() int {
+	args := os.Args[1:]
 	if filepath.Base(os.Args[0]) == "git-credential-amika" {
 		// git runs credential.helper=amika as git-credential-amika ACTION.
-		return run(newRoot("credential"), append([]string{"credential"}, os.Args[1:]...))
+		args = append([]string{"credential"}, args...)
 	}
-	args := os.Args[1:]
+	return runArgs(args, true)
+}
+
+// runArgs runs amika with args. The commands that run before a prompt or inside git
+// (credential, init --refresh-id, auth extract) are leaves of the tree, and cobra's Execute
+// costs them more than their own work: it builds the help and completion commands and walks
+// the tree on every run. So with direct set, a run that names a leaf by its exact name, with
+// flags and arguments that parse, calls that leaf's RunE itself; anything else (help,
+// completion, a usage error, a name cobra resolves another way) goes to cobra on a fresh
+// tree, which prints what it always did.
+func runArgs(args []string, direct bool) int {
 	only := ""
 	if len(args) > 0 {
 		only = args[0]
 	}
-	return run(newRoot(only), args)
+	if direct {
+		if cmd, pos := leaf(newRoot(only), args); cmd != nil {
+			cmd.SetContext(context.Background())
+			return exitStatus(cmd.RunE(cmd, pos))
+		}
+	}
+	root := newRoot(only)
+	root.Version = buildVersion()
+	root.SetArgs(args)
+	return exitStatus(root.Execute())
 }
 
-func run(root *cobra.Command, args []string) int {
-	root.SetArgs(args)
-	err := root.Execute()
+// leaf finds the leaf command args name and prepares it the way cobra's Execute would:
+// flags parsed, arguments checked. It returns the command and its positional arguments, or
+// nil, having run nothing, when args name no leaf by exact names, when the leaf or a parent
+// has run hooks, or when parsing or checking fails: such a run, and its error message, are
+// cobra's. (amika registers no cobra.OnInitialize functions, which a direct run would skip.)
+func leaf(root *cobra.Command, args []string) (*cobra.Command, []string) {
+	cmd := root
+	for cmd.HasSubCommands() {
+		if len(args) == 0 {
+			return nil, nil
+		}
+		var next *cobra.Command
+		for _, c := range cmd.Commands() {
+			if c.Name() == args[0] {
+				next = c
+				break
+			}
+		}
+		if next == nil {
+			return nil, nil
+		}
+		cmd, args = next, args[1:]
+	}
+	if cmd == root || cmd.RunE == nil || cmd.Deprecated != "" || cmd.DisableFlagParsing || hasHooks(cmd) {
+		return nil, nil
+	}
+	if err := cmd.ParseFlags(args); err != nil {
+		return nil, nil
+	}
+	args = cmd.Flags().Args()
+	if cmd.ValidateArgs(args) != nil || cmd.ValidateRequiredFlags() != nil || cmd.ValidateFlagGroups() != nil {
+		return nil, nil
+	}
+	return cmd, args
+}
+
+// exitStatus reports err, if any, on stderr and returns the exit status it stands for.
+func exitStatus(err error) int {
 	if err == nil {
 		return 0
 	}
@@ -117,6 +179,19 @@ func run(root *cobra.Command, args []string) int {
 		return 2
 	}
 	return 1
+}
+
+// hasHooks reports whether cobra would run anything around cmd's RunE.
+func hasHooks(cmd *cobra.Command) bool {
+	if cmd.PreRun != nil || cmd.PreRunE != nil || cmd.PostRun != nil || cmd.PostRunE != nil {
+		return true
+	}
+	for c := cmd; c != nil; c = c.Parent() {
+		if c.PersistentPreRun != nil || c.PersistentPreRunE != nil || c.PersistentPostRun != nil || c.PersistentPostRunE != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // exactArgs and friends make cobra's argument checks usage errors.

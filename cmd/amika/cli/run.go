@@ -26,12 +26,15 @@ never through argv.
 
   --secret env:NAME=SECRET   the stored secret SECRET as $NAME
   --secret env:SECRET        the stored secret SECRET under its own name
-  --provider P               what discovery resolves for P, under P's variables
-                             (anthropic: ANTHROPIC_API_KEY, CLAUDE_API_KEY)
+  --provider P               what discovery resolves for P, under the variables its
+                             client reads (an API key: ANTHROPIC_API_KEY, CLAUDE_API_KEY)
+  --optional                 a --provider that resolves nothing adds nothing (no error)
   --claude ID, --codex ID    a credential stored by "amika secret claude|codex push"
   --discovered               everything "amika auth extract" resolves
 
-An Anthropic OAuth credential also goes in as CLAUDE_CODE_OAUTH_TOKEN.
+An Anthropic OAuth token goes in as CLAUDE_CODE_OAUTH_TOKEN only. An agent's own login
+(Claude Code's .credentials.json, a Codex or OpenCode login) is left to the agent: nothing
+is added for it.
 
   amika run --secret env:ANTHROPIC_API_KEY=my-claude-key -- claude
   amika run --provider anthropic -- claude -p hello`,
@@ -44,7 +47,7 @@ An Anthropic OAuth credential also goes in as CLAUDE_CODE_OAUTH_TOKEN.
 				}
 				opt.Secrets = append(opt.Secrets, ref)
 			}
-			opt.Store = openStore
+			opt.Store = openStoreWithTeams
 			opt.Discover = func() (discovery.Result, error) { return df.discover() }
 			vars, warnings, err := amikarun.Resolve(opt)
 			warn(cmd.ErrOrStderr(), warnings)
@@ -66,5 +69,6 @@ An Anthropic OAuth credential also goes in as CLAUDE_CODE_OAUTH_TOKEN.
 	cmd.Flags().StringVar(&opt.Claude, "claude", "", "add a stored Claude credential by `ID`")
 	cmd.Flags().StringVar(&opt.Codex, "codex", "", "add a stored Codex credential by `ID`")
 	cmd.Flags().BoolVar(&opt.Discovered, "discovered", false, "add everything discovery resolves")
+	cmd.Flags().BoolVar(&opt.Optional, "optional", false, "a --provider that resolves nothing adds nothing instead of failing")
 	return cmd
 }

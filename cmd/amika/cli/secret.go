@@ -5,86 +5,31 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/amika-dev/amika/discovery"
 	"github.com/amika-dev/amika/store"
 )
 
-var (
-	fallbackNotice sync.Once
-	chooseOnce     sync.Once
-	chosen         store.Choice
-	chooseErr      error
-)
+// stores opens amika's store once per process: every command that reads or writes secrets,
+// and discovery's amika_keychain source, go through it.
+var stores = &store.Opener{Warn: func(msg string) { fmt.Fprintf(os.Stderr, "amika: warning: %s\n", msg) }}
 
-// chooseStore decides between keyring and file once per process: the keyring probe costs a
-// D-Bus round trip, or up to store.ProbeTimeout when the bus does not answer.
-func chooseStore() (store.Choice, error) {
-	chooseOnce.Do(func() { chosen, chooseErr = store.Choose(os.Getenv) })
-	return chosen, chooseErr
-}
-
-// openStore opens the store AMIKA_STORE selects; every command that reads or writes secrets
-// goes through it. When auto falls back to the file store it says so once on stderr.
+// openStore is the store as the packages built on it take it.
 func openStore() (store.Store, error) {
-	paths, err := discovery.DefaultPaths("")
+	st, err := stores.Open()
 	if err != nil {
 		return nil, err
 	}
-	c, err := chooseStore()
-	if err != nil {
-		return nil, err
-	}
-	if c.FellBack {
-		fallbackNotice.Do(func() {
-			why := strings.TrimPrefix(c.Reason, "AMIKA_STORE=auto: ")
-			fmt.Fprintf(os.Stderr, "amika: warning: %s; using the file store %s (set AMIKA_STORE=file to choose it and silence this)\n", why, tildePath(paths.KeychainFile(), paths.Home))
-		})
-	}
-	return store.OpenChoice(paths, c), nil
+	return st, nil
 }
 
-// storedSecrets is the keyring side of discovery's amika_keychain source. With the file
-// store (chosen or fallen back to) it is nil: keychain.json is already a source, and no
-// D-Bus connection is opened. It is nil too when --homedir names another home than the
-// user's: the keyring belongs to the session, not to that directory, and --homedir is how
-// CI gets results from fixtures alone.
-func storedSecrets(p discovery.Paths, homedir string) *discovery.StoredSecrets {
-	const label = "keyring:amika"
-	if homedir != "" {
-		if own, err := discovery.DefaultPaths(""); err != nil || filepath.Clean(own.Home) != filepath.Clean(p.Home) {
-			return nil
-		}
+func warnStore(w io.Writer, warns []store.Warning) {
+	for _, x := range warns {
+		fmt.Fprintf(w, "amika: warning: %s\n", x)
 	}
-	c, err := chooseStore()
-	if err != nil {
-		return &discovery.StoredSecrets{Label: label, Read: func() (map[string]string, error) { return nil, err }}
-	}
-	if c.Backend != "keyring" {
-		return nil
-	}
-	kr := store.NewKeyring(p)
-	return &discovery.StoredSecrets{Label: label, Read: func() (map[string]string, error) {
-		return kr.Values(func(name string) bool {
-			_, ok := discovery.ProviderForVariable(name)
-			return ok
-		})
-	}}
-}
-
-func storeWhere(st store.Store) string {
-	if f, ok := st.(*store.File); ok {
-		p, _ := discovery.DefaultPaths("")
-		return "the file store (" + tildePath(f.Path(), p.Home) + ")"
-	}
-	return "the keyring (service " + store.Service + ")"
 }
 
 func newSecretCmd() *cobra.Command {
@@ -100,13 +45,6 @@ AMIKA_STORE=keyring|file|auto chooses (default auto); "amika secret status" says
 	return cmd
 }
 
-func timeText(t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
 func dash(s string) string {
 	if s == "" {
 		return "-"
@@ -114,80 +52,57 @@ func dash(s string) string {
 	return s
 }
 
+// jsonSecret is a secret as listings show it: metadata and where it lives, never the value.
 type jsonSecret struct {
-	Name     string `json:"name"`
-	Type     string `json:"type"`
-	Provider string `json:"provider,omitempty"`
-	Created  string `json:"created,omitempty"`
-	Updated  string `json:"updated,omitempty"`
-	Origin   string `json:"origin,omitempty"`
-	Agent    string `json:"agent,omitempty"`
-	Label    string `json:"label,omitempty"`
-}
-
-func toJSON(s store.Secret) jsonSecret {
-	j := jsonSecret{Name: s.Name, Type: string(s.Type), Provider: s.Provider, Origin: s.Origin, Agent: s.Agent, Label: s.Label}
-	if !s.Created.IsZero() {
-		j.Created = timeText(s.Created)
-	}
-	if !s.Updated.IsZero() {
-		j.Updated = timeText(s.Updated)
-	}
-	return j
+	Name string `json:"name"`
+	store.Meta
+	Store string `json:"store"`
 }
 
 // writeSecretsJSON lists secrets' metadata as JSON, never their values.
 func writeSecretsJSON(w io.Writer, list []store.Secret) error {
 	out := make([]jsonSecret, 0, len(list))
 	for _, s := range list {
-		out = append(out, toJSON(s))
+		out = append(out, jsonSecret{s.Name, s.Meta, s.Store})
 	}
 	return writeJSON(w, out)
 }
 
 func newSecretListCmd() *cobra.Command {
 	var output string
+	var scope scopeFlag
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List stored secrets: NAME, TYPE, PROVIDER, UPDATED (never values)",
+		Short: "List stored secrets: NAME, TYPE, PROVIDER, UPDATED, STORE (never values)",
 		Args:  wrapArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			st, err := openStore()
+			list, warns, err := listScopes(&scope)
 			if err != nil {
 				return err
 			}
-			list, err := st.List()
-			if err != nil {
-				return err
-			}
+			warnStore(cmd.ErrOrStderr(), warns)
 			if output == "json" {
 				return writeSecretsJSON(cmd.OutOrStdout(), list)
 			}
 			tw := newTable(cmd.OutOrStdout())
-			fmt.Fprintln(tw, "NAME\tTYPE\tPROVIDER\tUPDATED")
+			fmt.Fprintln(tw, "NAME\tTYPE\tPROVIDER\tUPDATED\tSTORE")
 			for _, s := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, s.Type, dash(s.Provider), timeText(s.Updated))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, dash(string(s.Type)), dash(s.Provider), dash(s.Updated.String()), s.Store)
 			}
 			return tw.Flush()
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	scope.register(cmd, "")
 	return cmd
 }
 
-func notFound(st store.Store, names []string) error {
-	word := "secret"
-	if len(names) > 1 {
-		word = "secrets"
-	}
-	return fmt.Errorf("%s not found in %s: %s", word, storeWhere(st), strings.Join(names, ", "))
-}
-
 func newSecretGetCmd() *cobra.Command {
-	return &cobra.Command{
+	var scope scopeFlag
+	cmd := &cobra.Command{
 		Use:   "get NAME",
 		Short: "Print a stored secret's value",
 		Args:  wrapArgs(cobra.ExactArgs(1)),
@@ -195,21 +110,11 @@ func newSecretGetCmd() *cobra.Command {
 			if err := store.ValidateName(args[0]); err != nil {
 				return usageError{err}
 			}
-			st, err := openStore()
+			st, err := scope.open(isTerminal(cmd.InOrStdin()))
 			if err != nil {
 				return err
 			}
-			var value string
-			if kr, ok := st.(*store.Keyring); ok {
-				value, err = kr.Value(args[0]) // one lookup: the index is not needed
-			} else {
-				var s store.Secret
-				s, err = st.Get(args[0])
-				value = s.Value
-			}
-			if errors.Is(err, store.ErrNotFound) {
-				return notFound(st, args)
-			}
+			value, err := st.Value(args[0])
 			if err != nil {
 				return err
 			}
@@ -217,6 +122,8 @@ func newSecretGetCmd() *cobra.Command {
 			return err
 		},
 	}
+	scope.register(cmd, "user")
+	return cmd
 }
 
 // confirm asks a yes/no question on the terminal. Without a terminal it refuses with a
@@ -240,6 +147,7 @@ func confirm(cmd *cobra.Command, what, question string) error {
 
 func newSecretDeleteCmd() *cobra.Command {
 	var yes bool
+	var scope scopeFlag
 	cmd := &cobra.Command{
 		Use:   "delete NAME…",
 		Short: "Delete stored secrets (asks first; --yes skips)",
@@ -253,32 +161,38 @@ func newSecretDeleteCmd() *cobra.Command {
 			if !yes && !isTerminal(cmd.InOrStdin()) {
 				return confirm(cmd, "secret delete", "")
 			}
-			st, err := openStore()
+			st, err := scope.open(isTerminal(cmd.InOrStdin()))
 			if err != nil {
 				return err
 			}
-			list, err := st.List()
+			list, _, err := st.List()
 			if err != nil {
 				return err
 			}
-			have := map[string]bool{}
-			for _, s := range list {
-				have[s.Name] = true
-			}
+			var found []store.Secret
 			var missing []string
 			for _, n := range args {
-				if !have[n] {
-					if _, err := st.Get(n); err != nil { // not indexed, but maybe stored by another tool
-						missing = append(missing, n)
+				held := false
+				for _, s := range list {
+					if s.Name == n {
+						found, held = append(found, s), true
 					}
+				}
+				if !held { // not indexed, but maybe stored by another tool
+					if s, err := st.Get(n); err == nil {
+						found, held = append(found, s), true
+					}
+				}
+				if !held {
+					missing = append(missing, n)
 				}
 			}
 			if len(missing) > 0 {
-				return notFound(st, missing)
+				return st.NotFound(missing...)
 			}
+			where := placesOf(st, found)
 			if !yes {
-				q := fmt.Sprintf("Delete %s from %s?", strings.Join(args, ", "), storeWhere(st))
-				if err := confirm(cmd, "secret delete", q); err != nil {
+				if err := confirm(cmd, "secret delete", fmt.Sprintf("Delete %s from %s?", strings.Join(args, ", "), where)); err != nil {
 					return err
 				}
 			}
@@ -287,12 +201,29 @@ func newSecretDeleteCmd() *cobra.Command {
 					return err
 				}
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "amika: deleted %s from %s\n", strings.Join(args, ", "), storeWhere(st))
+			fmt.Fprintf(cmd.ErrOrStderr(), "amika: deleted %s from %s\n", strings.Join(args, ", "), where)
 			return nil
 		},
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "delete without asking")
+	scope.register(cmd, "user")
 	return cmd
+}
+
+// placesOf says where secrets live: the backends holding them, in store order.
+func placesOf(st *store.Stores, secrets []store.Secret) string {
+	var places []string
+	seen := map[string]bool{}
+	for _, s := range secrets {
+		if b := st.Backend(s.Store); b != nil && !seen[s.Store] {
+			seen[s.Store] = true
+			places = append(places, b.Where())
+		}
+	}
+	if len(places) == 0 {
+		return st.Where()
+	}
+	return strings.Join(places, " and ")
 }
 
 func newSecretStatusCmd() *cobra.Command {
@@ -306,44 +237,56 @@ func newSecretStatusCmd() *cobra.Command {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			paths, err := discovery.DefaultPaths("")
+			c, backends, err := stores.Status()
 			if err != nil {
 				return err
 			}
-			c, err := chooseStore()
-			if err != nil {
-				return err
+			type jsonStore struct {
+				Name     string `json:"name"`
+				Location string `json:"location"`
+				Secrets  int    `json:"secrets"`
+				Error    string `json:"error,omitempty"`
 			}
-			st := store.OpenChoice(paths, c)
-			location := "service " + store.Service + " in the OS keyring"
-			if f, ok := st.(*store.File); ok {
-				location = f.Path()
-			}
-			count, listErr := -1, ""
-			if list, err := st.List(); err == nil {
-				count = len(list)
-			} else {
-				listErr = err.Error()
+			var out []jsonStore
+			failed := false
+			for _, b := range backends {
+				j := jsonStore{Name: b.Name(), Location: b.Where(), Secrets: -1}
+				if list, _, err := b.List(); err == nil {
+					j.Secrets = len(list)
+				} else {
+					j.Error, failed = err.Error(), true
+				}
+				out = append(out, j)
 			}
 			if output == "json" {
 				return writeJSON(cmd.OutOrStdout(), struct {
-					Backend  string `json:"backend"`
-					Mode     string `json:"mode"`
-					Reason   string `json:"reason"`
-					Location string `json:"location"`
-					Secrets  int    `json:"secrets"`
-					Error    string `json:"error,omitempty"`
-				}{c.Backend, c.Requested, c.Reason, location, count, listErr})
+					Backend  string      `json:"backend"`
+					Mode     string      `json:"mode"`
+					Reason   string      `json:"reason"`
+					Location string      `json:"location"`
+					Secrets  int         `json:"secrets"`
+					Error    string      `json:"error,omitempty"`
+					Stores   []jsonStore `json:"stores"`
+				}{c.Backend, c.Requested, c.Reason, out[0].Location, out[0].Secrets, out[0].Error, out})
 			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "backend:  %s\n", c.Backend)
 			fmt.Fprintf(w, "why:      %s\n", c.Reason)
-			fmt.Fprintf(w, "location: %s\n", location)
-			if listErr != "" {
-				fmt.Fprintf(w, "secrets:  unreadable: %s\n", listErr)
+			for i, s := range out {
+				if i == 0 {
+					fmt.Fprintf(w, "location: %s\n", s.Location)
+				} else {
+					fmt.Fprintf(w, "location: %s, also read (writes go to the %s)\n", s.Location, c.Backend)
+				}
+				if s.Error != "" {
+					fmt.Fprintf(w, "secrets:  unreadable: %s\n", s.Error)
+				} else {
+					fmt.Fprintf(w, "secrets:  %d\n", s.Secrets)
+				}
+			}
+			if failed {
 				return exitError{1}
 			}
-			fmt.Fprintf(w, "secrets:  %d\n", count)
 			return nil
 		},
 	}

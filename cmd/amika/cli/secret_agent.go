@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/internal/safefile"
 	"github.com/amika-dev/amika/store"
 	"github.com/amika-dev/amika/store/agent"
 )
@@ -30,6 +32,7 @@ func newAgentPushCmd(name string) *cobra.Command {
 		typ, value, fromFile, label string
 		yes                         bool
 	)
+	var scope scopeFlag
 	title := agentTitle[name]
 	cmd := &cobra.Command{
 		Use:   "push [--type oauth|api_key] [--value V] [--from-file F] [--name LABEL]",
@@ -62,9 +65,12 @@ With --yes and several credentials found, the first one listed is stored.`, titl
 			case value != "" || fromFile != "":
 				v, origin := value, "--value"
 				if fromFile != "" {
-					data, err := os.ReadFile(fromFile)
+					data, err := safefile.ReadInput(fromFile, store.MaxValueLen)
+					if errors.Is(err, fs.ErrNotExist) {
+						return fmt.Errorf("%s: no such file or directory", fromFile)
+					}
 					if err != nil {
-						return fmt.Errorf("%s: %v", fromFile, unwrapPath(err))
+						return fmt.Errorf("%s: %v", fromFile, err)
 					}
 					v, origin = string(data), fromFile
 				}
@@ -99,7 +105,9 @@ With --yes and several credentials found, the first one listed is stored.`, titl
 					}
 				}
 				if len(found) == 0 {
-					found = agent.Find(name, paths, os.Getenv, t)
+					var warns []discovery.Warning
+					found, warns = agent.Find(name, paths, os.Getenv, t)
+					warn(cmd.ErrOrStderr(), warns)
 				}
 				if len(found) == 0 {
 					what := title + " credential"
@@ -120,16 +128,16 @@ With --yes and several credentials found, the first one listed is stored.`, titl
 				label = agent.DefaultLabel(chosen.Type)
 			}
 			id := agent.ID(name, label)
-			st, err := openStore()
+			st, err := scope.open(tty)
 			if err != nil {
 				return err
 			}
-			s := store.Secret{Name: id, Value: chosen.Value, Type: chosen.Type, Provider: agent.Provider(name), Origin: chosen.Origin, Agent: name, Label: label}
+			s := store.Secret{Name: id, Value: chosen.Value, Meta: store.Meta{Type: chosen.Type, Provider: agent.Provider(name), Origin: chosen.Origin, Agent: name, Label: label}}
 			if err := st.Set(s); err != nil {
 				return err
 			}
 			p, _ := discovery.DefaultPaths("")
-			fmt.Fprintf(cmd.ErrOrStderr(), "amika: stored %s %s from %s as %s in %s\n", title, chosen.Type, tildePath(chosen.Origin, p.Home), id, storeWhere(st))
+			fmt.Fprintf(cmd.ErrOrStderr(), "amika: stored %s %s from %s as %s in %s\n", title, chosen.Type, tildePath(chosen.Origin, p.Home), id, st.Where())
 			return nil
 		},
 	}
@@ -138,6 +146,7 @@ With --yes and several credentials found, the first one listed is stored.`, titl
 	cmd.Flags().StringVar(&fromFile, "from-file", "", "read the credential from this file (an OAuth JSON or a key)")
 	cmd.Flags().StringVar(&label, "name", "", "label; the credential is stored as "+name+"-LABEL")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "store without asking")
+	scope.register(cmd, "user")
 	return cmd
 }
 
@@ -174,7 +183,7 @@ func choose(cmd *cobra.Command, name string, found []agent.Candidate, yes, tty b
 		return agent.Candidate{}, fmt.Errorf("secret %s push: cancelled; nothing stored", name)
 	}
 	if err != nil || n < 1 || n > len(found) {
-		return agent.Candidate{}, usagef("secret %s push: %q is not a number from 1 to %d; nothing stored", name, answer, len(found))
+		return agent.Candidate{}, usagef("secret %s push: the answer is not a number from 1 to %d; nothing stored", name, len(found))
 	}
 	return found[n-1], nil
 }
@@ -189,21 +198,22 @@ func newAgentListCmd(name string) *cobra.Command {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			st, err := openStore()
+			st, err := stores.Open()
 			if err != nil {
 				return err
 			}
-			list, err := agent.List(st, name)
+			list, warns, err := agent.List(st, name)
 			if err != nil {
 				return err
 			}
+			warnStore(cmd.ErrOrStderr(), warns)
 			if output == "json" {
 				return writeSecretsJSON(cmd.OutOrStdout(), list)
 			}
 			tw := newTable(cmd.OutOrStdout())
-			fmt.Fprintln(tw, "ID\tNAME\tTYPE\tUPDATED")
+			fmt.Fprintln(tw, "ID\tNAME\tTYPE\tUPDATED\tSTORE")
 			for _, s := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, dash(s.Label), s.Type, timeText(s.Updated))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, dash(s.Label), s.Type, dash(s.Updated.String()), s.Store)
 			}
 			return tw.Flush()
 		},
@@ -222,7 +232,7 @@ func newAgentDeleteCmd(name string) *cobra.Command {
 			if !yes && !isTerminal(cmd.InOrStdin()) {
 				return confirm(cmd, "secret "+name+" delete", "")
 			}
-			st, err := openStore()
+			st, err := stores.Open()
 			if err != nil {
 				return err
 			}
@@ -230,15 +240,16 @@ func newAgentDeleteCmd(name string) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			where := placesOf(st, []store.Secret{s})
 			if !yes {
-				if err := confirm(cmd, "secret "+name+" delete", fmt.Sprintf("Delete %s (%s) from %s?", s.Name, s.Type, storeWhere(st))); err != nil {
+				if err := confirm(cmd, "secret "+name+" delete", fmt.Sprintf("Delete %s (%s) from %s?", s.Name, s.Type, where)); err != nil {
 					return err
 				}
 			}
 			if err := st.Delete(s.Name); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "amika: deleted %s from %s\n", s.Name, storeWhere(st))
+			fmt.Fprintf(cmd.ErrOrStderr(), "amika: deleted %s from %s\n", s.Name, where)
 			return nil
 		},
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/internal/safefile"
 	"github.com/amika-dev/amika/store"
 )
 
@@ -21,6 +23,7 @@ func newSecretPushCmd() *cobra.Command {
 		typ      string
 		provider string
 	)
+	var scope scopeFlag
 	cmd := &cobra.Command{
 		Use:   "push [NAME=VALUE…] [--from-env=A,B] [--from-file=.env] [--stdin NAME]",
 		Short: "Store secrets (shows them masked and asks first; --yes skips)",
@@ -53,13 +56,8 @@ skips the question. Without a terminal and without --yes it refuses (exit status
 			}
 			var fileP, argP, envP, stdinP []store.Pair
 			if fromFile != "" {
-				f, err := os.Open(fromFile)
-				if err != nil {
-					return fmt.Errorf("env file %s: %v", fromFile, unwrapPath(err))
-				}
-				fileP, err = store.ParseEnvFile(f, fromFile)
-				f.Close()
-				if err != nil {
+				var err error
+				if fileP, err = store.ReadEnvFile(fromFile); err != nil {
 					return err
 				}
 			}
@@ -97,29 +95,35 @@ skips the question. Without a terminal and without --yes it refuses (exit status
 				}
 				stdinP = append(stdinP, store.Pair{Name: stdin, Value: v, Origin: "stdin"})
 			}
+			if _, _, err := scope.parse(); err != nil {
+				return err
+			}
 			pairs := store.Merge(fileP, argP, envP, stdinP)
 			secrets := make([]store.Secret, 0, len(pairs))
 			rows := make([][3]string, 0, len(pairs))
 			for _, p := range pairs {
-				s := store.Secret{Name: p.Name, Value: p.Value, Type: t, Provider: discovery.Canonical(provider), Origin: p.Origin}
+				s := store.Secret{Name: p.Name, Value: p.Value, Meta: store.Meta{Type: t, Provider: discovery.Canonical(provider), Origin: p.Origin}}
 				secrets = append(secrets, s)
 				rows = append(rows, [3]string{p.Name, discovery.Mask(p.Value), p.Origin})
 			}
-			st, err := openStore()
+			if len(secrets) == 0 {
+				return fmt.Errorf("env file %s: no NAME=VALUE line; nothing stored", fromFile)
+			}
+			st, err := scope.open(tty)
 			if err != nil {
 				return err
 			}
 			if !yes {
 				maskedTable(cmd.ErrOrStderr(), rows)
-				q := fmt.Sprintf("Store %s in %s?", plural(len(secrets), "secret", "secrets"), storeWhere(st))
+				q := fmt.Sprintf("Store %s in %s?", plural(len(secrets), "secret", "secrets"), st.Where())
 				if err := confirm(cmd, "secret push", q); err != nil {
 					return err
 				}
 			}
-			if err := store.SetMany(st, secrets); err != nil {
+			if err := st.Set(secrets...); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "amika: stored %s in %s\n", strings.Join(sortedNames(secrets), ", "), storeWhere(st))
+			fmt.Fprintf(cmd.ErrOrStderr(), "amika: stored %s in %s\n", strings.Join(sortedNames(secrets), ", "), st.Where())
 			return nil
 		},
 	}
@@ -129,6 +133,7 @@ skips the question. Without a terminal and without --yes it refuses (exit status
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "store without asking")
 	cmd.Flags().StringVar(&typ, "type", "", "type of the secrets: api_key, oauth or generic (default: api_key for NAME_API_KEY names, else generic)")
 	cmd.Flags().StringVar(&provider, "provider", "", "provider of the secrets (default: from NAME_API_KEY names)")
+	scope.register(cmd, "user")
 	return cmd
 }
 
@@ -144,22 +149,15 @@ func readStdinValue(cmd *cobra.Command, name string, tty bool) (string, error) {
 		}
 		return v, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(in, 1<<20+1))
+	data, err := safefile.ReadAll(in, store.MaxValueLen+2, 0) // a value and its newline
+	if errors.Is(err, safefile.ErrTooLarge) {
+		return "", fmt.Errorf("--stdin %s: value larger than 1 MiB", name)
+	}
 	if err != nil {
 		return "", fmt.Errorf("--stdin %s: %v", name, err)
 	}
-	if len(data) > 1<<20 {
-		return "", fmt.Errorf("--stdin %s: value larger than 1 MiB", name)
-	}
 	v := strings.TrimSuffix(string(data), "\n")
 	return strings.TrimSuffix(v, "\r"), nil
-}
-
-func unwrapPath(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
 }
 
 func newSecretExtractCmd() *cobra.Command {
@@ -169,6 +167,7 @@ func newSecretExtractCmd() *cobra.Command {
 		only []string
 		yes  bool
 	)
+	var scope scopeFlag
 	cmd := &cobra.Command{
 		Use:   "extract [--push] [--only=A,B]",
 		Short: "Show what discovery finds, masked; --push stores it",
@@ -177,6 +176,10 @@ store each under its provider's variable name (ANTHROPIC_API_KEY, OPENAI_API_KEY
 GROQ_API_KEY, …). --only keeps the named providers or variables.`,
 		Args: wrapArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			team, _, err := scope.parse()
+			if err != nil {
+				return err
+			}
 			if push && !yes && !isTerminal(cmd.InOrStdin()) {
 				return usagef("secret extract --push: standard input is not a terminal, so amika cannot ask for confirmation; pass --yes")
 			}
@@ -204,13 +207,13 @@ GROQ_API_KEY, …). --only keeps the named providers or variables.`,
 				}
 				name := discovery.EnvNames(c.Provider, discovery.KindAPIKey)[0]
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\n", name, c.Provider, c.Kind, discovery.Mask(c.Value), c.Source, tildePath(c.File, home.Home))
-				if c.Source == "amika_keychain" {
+				if c.Source == "amika_keychain" && !team || c.Source == "amika_team" && team {
 					continue // already stored
 				}
 				if store.ValidateName(name) != nil || store.ValidateValue(name, c.Value) != nil {
 					continue
 				}
-				secrets = append(secrets, store.Secret{Name: name, Value: c.Value, Type: store.Type(c.Kind), Provider: c.Provider, Origin: c.Source + " " + c.File})
+				secrets = append(secrets, store.Secret{Name: name, Value: c.Value, Meta: store.Meta{Type: store.Type(c.Kind), Provider: c.Provider, Origin: c.Source + " " + c.File}})
 			}
 			tw.Flush()
 			if !push {
@@ -220,20 +223,20 @@ GROQ_API_KEY, …). --only keeps the named providers or variables.`,
 				fmt.Fprintln(cmd.ErrOrStderr(), "amika: nothing new to store")
 				return nil
 			}
-			st, err := openStore()
+			st, err := scope.open(isTerminal(cmd.InOrStdin()))
 			if err != nil {
 				return err
 			}
 			if !yes {
-				q := fmt.Sprintf("Store %s (%s) in %s?", plural(len(secrets), "secret", "secrets"), strings.Join(sortedNames(secrets), ", "), storeWhere(st))
+				q := fmt.Sprintf("Store %s (%s) in %s?", plural(len(secrets), "secret", "secrets"), strings.Join(sortedNames(secrets), ", "), st.Where())
 				if err := confirm(cmd, "secret extract --push", q); err != nil {
 					return err
 				}
 			}
-			if err := store.SetMany(st, secrets); err != nil {
+			if err := st.Set(secrets...); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "amika: stored %s in %s\n", strings.Join(sortedNames(secrets), ", "), storeWhere(st))
+			fmt.Fprintf(cmd.ErrOrStderr(), "amika: stored %s in %s\n", strings.Join(sortedNames(secrets), ", "), st.Where())
 			return nil
 		},
 	}
@@ -241,5 +244,6 @@ GROQ_API_KEY, …). --only keeps the named providers or variables.`,
 	cmd.Flags().BoolVar(&push, "push", false, "store what is found")
 	cmd.Flags().StringSliceVar(&only, "only", nil, "keep only these providers or variables (comma-separated)")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "with --push: store without asking")
+	scope.register(cmd, "user")
 	return cmd
 }

@@ -1,0 +1,47 @@
+package shellinit
+
+import (
+	"io"
+	"strings"
+)
+
+// Hook is the shell code `amika init` prints before the first refresh.
+type Hook struct {
+	Shell Shell
+	Bin   string   // amika's path, called on the slow path
+	ID    string   // names this shell's stamp file
+	Args  []string // options every refresh repeats: --no-oauth, --homedir, the filter
+	Lazy  bool     // wrapper functions instead of variables
+}
+
+// Write renders the hook's shell code: hook.SHELL, or lazy.SHELL for the wrappers.
+func (h Hook) Write(w io.Writer) error {
+	d := h.Shell.dialect()
+	args := make([]string, len(h.Args))
+	for i, a := range h.Args {
+		args[i] = d.quote(a)
+	}
+	// A wrapper starts its agent even when nothing resolves: an agent not logged in yet
+	// offers its own login.
+	run := `"$_amika_bin" run --optional`
+	if len(args) > 0 {
+		run += " " + strings.Join(args, " ")
+	}
+	file := "hook." + string(h.Shell)
+	if h.Lazy {
+		file = "lazy." + string(h.Shell)
+	}
+	var b strings.Builder
+	err := render(&b, file,
+		"BIN", d.quote(h.Bin),
+		"ID", d.quote(h.ID),
+		"ARGS", strings.Join(args, " "),
+		"RUN", run, // amika run and the options, in the wrappers
+		"SIG", sigExpr(d),
+	)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, b.String())
+	return err
+}

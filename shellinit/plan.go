@@ -1,0 +1,121 @@
+package shellinit
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"sort"
+	"strings"
+
+	"github.com/amika-dev/amika/discovery"
+)
+
+// Filter keeps the assignments whose variable name or canonical provider is among wants;
+// no wants keeps them all.
+func Filter(as []discovery.Assignment, wants []string) []discovery.Assignment {
+	if len(wants) == 0 {
+		return as
+	}
+	var out []discovery.Assignment
+	for _, a := range as {
+		for _, w := range wants {
+			if a.Name == w || a.Provider == discovery.Canonical(w) {
+				out = append(out, a)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// exportedVar is the exported variable listing what amika exported, as NAME:fingerprint
+// separated by spaces. Exported, so a shell started from this one knows which of the
+// values it inherits are amika's.
+const exportedVar = "_AMIKA_EXPORTED"
+
+// fingerprint identifies the value amika gave a variable without holding it: a truncated
+// SHA-256, enough to tell whether someone changed the value since.
+func fingerprint(name, value string) string {
+	sum := sha256.Sum256([]byte("amika\x00" + name + "\x00" + value))
+	return hex.EncodeToString(sum[:12])
+}
+
+func parseExported(s string) map[string]string {
+	out := map[string]string{}
+	for _, f := range strings.Fields(s) {
+		if name, fp, ok := strings.Cut(f, ":"); ok && discovery.ValidName(name) {
+			out[name] = fp
+		}
+	}
+	return out
+}
+
+// Op is what a refresh does to one variable.
+type Op int
+
+const (
+	OpSet        Op = iota // amika's own variable: overwrite
+	OpSetIfUnset           // nobody's: set it unless the shell holds an unexported one
+	OpUnset                // amika's own, no longer resolved
+)
+
+// Change is one variable a refresh sets or unsets.
+type Change struct {
+	Op    Op
+	Name  string
+	Value string
+}
+
+// write renders the change in dialect d.
+func (c Change) write(b *strings.Builder, d dialect) {
+	switch c.Op {
+	case OpSet:
+		d.set(b, c.Name, d.quote(c.Value), true)
+	case OpSetIfUnset:
+		d.exportIfUnset(b, c.Name, d.quote(c.Value))
+	case OpUnset:
+		d.unset(b, c.Name)
+	}
+}
+
+// Plan decides what a refresh does: it sets what resolves, unsets what amika exported that no
+// longer resolves (under whichever name: a name amika no longer uses is cleaned up too), and
+// leaves alone every variable the user set or changed. lookup reads the environment the hook
+// runs amika in. It returns the changes and the new _AMIKA_EXPORTED.
+func Plan(as []discovery.Assignment, lookup func(string) (string, bool)) ([]Change, string) {
+	prev, _ := lookup(exportedVar)
+	owned := parseExported(prev)
+	mine := func(name string) bool {
+		fp, listed := owned[name]
+		v, set := lookup(name)
+		return listed && set && fp == fingerprint(name, v)
+	}
+	var changes []Change
+	var claims []string
+	resolved := map[string]bool{}
+	for _, a := range as {
+		resolved[a.Name] = true
+		v, set := lookup(a.Name)
+		switch {
+		case mine(a.Name):
+			if v != a.Value {
+				changes = append(changes, Change{OpSet, a.Name, a.Value})
+			}
+		case set:
+			continue // the user's
+		default:
+			changes = append(changes, Change{OpSetIfUnset, a.Name, a.Value})
+		}
+		claims = append(claims, a.Name+":"+fingerprint(a.Name, a.Value))
+	}
+	names := make([]string, 0, len(owned))
+	for name := range owned {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if !resolved[name] && mine(name) {
+			changes = append(changes, Change{Op: OpUnset, Name: name})
+		}
+	}
+	return changes, strings.Join(claims, " ")
+}

@@ -1,0 +1,77 @@
+package shellinit
+
+import (
+	"io"
+	"strings"
+
+	"github.com/amika-dev/amika/discovery"
+)
+
+// Session is what init and refresh need from the command line and the machine.
+type Session struct {
+	Shell    Shell
+	Filter   []string
+	Paths    discovery.Paths
+	Lookup   func(string) (string, bool)
+	Discover func() (discovery.Result, error)
+	Warn     func([]discovery.Warning)
+}
+
+// WriteRefresh runs one refresh for hook id, whose shell compares with the stamp in slot
+// inUse: stamp the other slot, discover, plan, and print the shell code that applies it.
+func (s Session) WriteRefresh(w io.Writer, id string, inUse int) error {
+	slot := 1 - inUse
+	stamp, stampTime, warns, err := s.stamp(id, slot, inUse)
+	if err != nil {
+		return err
+	}
+	s.Warn(warns)
+	res, err := s.Discover()
+	if err != nil {
+		return err
+	}
+	as, warns := discovery.Assignments(res.Credentials, discovery.ModeHandout)
+	s.Warn(append(res.Warnings, warns...))
+	as = Filter(as, s.Filter)
+	r := NewRefresh(s.Shell, as, s.Lookup, WatchPaths(s.Paths), stamp, slot, stampTime)
+	s.Warn(loginOverride(res, as, r))
+	return r.Write(w)
+}
+
+// WriteInit prints what `amika init` prints: the hook, then the first refresh inline (so the
+// rest of the rc file already sees the variables, without a second process), then the
+// completion script. In lazy mode it prints the wrappers and unsets what amika exported in
+// a parent shell.
+func (s Session) WriteInit(w io.Writer, h Hook, completion func(io.Writer) error) error {
+	h.Shell = s.Shell
+	if err := h.Write(w); err != nil {
+		return err
+	}
+	d := s.Shell.dialect()
+	if h.Lazy {
+		changes, _ := Plan(nil, s.Lookup)
+		if _, ok := s.Lookup(exportedVar); ok {
+			changes = append(changes, Change{Op: OpUnset, Name: exportedVar})
+		}
+		var b strings.Builder
+		for _, c := range changes {
+			c.write(&b, d)
+		}
+		if _, err := io.WriteString(w, b.String()); err != nil {
+			return err
+		}
+	} else {
+		if err := s.WriteRefresh(w, h.ID, 1); err != nil {
+			return err
+		}
+		var b strings.Builder
+		d.set(&b, "_amika_sig", sigExpr(d), false)
+		if _, err := io.WriteString(w, b.String()); err != nil {
+			return err
+		}
+	}
+	if completion != nil {
+		return completion(w)
+	}
+	return nil
+}
