@@ -75,7 +75,10 @@ func removeWorktree(common, path string, force bool) error {
 		return nil
 	}
 	if !force {
-		out, err := git(path, "status", "--porcelain", "--untracked-files=normal")
+		// The worktree holds what the sandbox wrote: a nested repository registered as a
+		// submodule brings its own config (core.fsmonitor runs a command), which git status
+		// would read and run on the host when it looks into submodules. It does not look.
+		out, err := git(path, "-c", "core.fsmonitor=false", "-c", "submodule.recurse=false", "status", "--porcelain", "--untracked-files=normal", "--ignore-submodules=all")
 		if err != nil {
 			return err
 		}
