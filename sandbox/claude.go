@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"strings"
 
 	"github.com/amika-dev/amika/internal/safefile"
 	"github.com/amika-dev/amika/store"
@@ -57,6 +58,26 @@ func loginOf(value []byte) (string, error) {
 		return "", err
 	}
 	return string(canon), nil
+}
+
+// refreshable reports whether login (canonical, from loginOf) is one Claude Code keeps in
+// its credentials file and refreshes: a refresh token and an expiry. A long-lived token
+// (claude setup-token) has neither, and Claude Code takes it only from
+// CLAUDE_CODE_OAUTH_TOKEN.
+func refreshable(login string) bool {
+	if login == "" {
+		return false
+	}
+	var l struct {
+		RefreshToken string       `json:"refreshToken"`
+		ExpiresAt    *json.Number `json:"expiresAt"`
+	}
+	dec := json.NewDecoder(strings.NewReader(login))
+	dec.UseNumber()
+	if dec.Decode(&l) != nil {
+		return false
+	}
+	return strings.TrimSpace(l.RefreshToken) != "" && l.ExpiresAt != nil
 }
 
 // decodeObject decodes a JSON object keeping numbers as they are written.

@@ -240,14 +240,19 @@ func resolve(h Host, rec Record) ([]run.Var, *claudeLogin, error) {
 		if err != nil {
 			return nil, nil, err
 		}
+		var l string
 		if cred.Type == store.TypeOAuth && strings.HasPrefix(strings.TrimSpace(cred.Value), "{") {
-			l, err := loginOf([]byte(cred.Value))
-			if err != nil {
+			if l, err = loginOf([]byte(cred.Value)); err != nil {
 				return nil, nil, fmt.Errorf("Claude credential %s: %v", cred.Name, err)
 			}
+		}
+		if refreshable(l) {
 			login = &claudeLogin{st: s, secret: cred, login: l}
 		} else {
-			opt.Claude = rec.Claude // an API key (or a bare token): run hands it over by kind
+			// An API key, or a token with nothing to refresh (claude setup-token's, which
+			// Claude Code does not take from its credentials file): run hands it over by
+			// kind, as CLAUDE_CODE_OAUTH_TOKEN for an OAuth token.
+			opt.Claude = rec.Claude
 		}
 	}
 	vars, warnings, err := run.Resolve(opt)
