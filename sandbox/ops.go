@@ -76,6 +76,11 @@ func Create(h Host, o CreateOptions) (Record, error) {
 		if repo, common, err = findRepo(o.Cwd); err != nil {
 			return Record{}, err
 		}
+		for _, hd := range hidden {
+			if within(hd, repo) || within(hd, common) {
+				return Record{}, fmt.Errorf("--git: the repository %s contains %s, which a sandbox keeps out", repo, hd)
+			}
+		}
 	}
 	if err := h.Engine.Check(); err != nil {
 		return Record{}, err
