@@ -71,7 +71,8 @@ var ErrDirty = errors.New("uncommitted changes")
 // The branch stays: it holds what was committed in the sandbox.
 func removeWorktree(common, path string, force bool) error {
 	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
-		git(common, "worktree", "prune") // its entry, if git still lists one
+		// Gone (a create that was interrupted): only git's entry for it, locked, remains.
+		git(common, "worktree", "remove", "--force", "--force", path)
 		return nil
 	}
 	if !force {

@@ -123,15 +123,18 @@ func Create(h Host, o CreateOptions) (Record, error) {
 	}
 	if o.Git {
 		wt := filepath.Join(dir, worktreeName(repo))
-		branch := BranchPrefix + o.Name
-		if err := addWorktree(repo, wt, branch, "amika sandbox "+o.Name); err != nil {
-			return Record{}, err
-		}
-		rec.Git = &GitInfo{Repo: repo, CommonDir: common, Branch: branch, Worktree: wt}
+		rec.Git = &GitInfo{Repo: repo, CommonDir: common, Branch: BranchPrefix + o.Name, Worktree: wt}
 		rec.Workspace = wt
 	}
+	// The record comes before the worktree: a create interrupted in between leaves what
+	// delete needs to remove git's entry for it.
 	if err := writeRecord(dir, rec); err != nil {
 		return Record{}, err
+	}
+	if rec.Git != nil {
+		if err := addWorktree(repo, rec.Git.Worktree, rec.Git.Branch, "amika sandbox "+o.Name); err != nil {
+			return Record{}, err
+		}
 	}
 	ok = true
 	return rec, nil
