@@ -33,10 +33,16 @@ var scriptCommands = []struct {
 	{"gpg-exchange", []string{"gpg-exchange NAME NAME…"}, cmdGPGExchange},
 	{"gpg-forget", []string{"gpg-forget NAME"}, cmdGPGForget},
 	{"pinentry", []string{"pinentry NAME answer|hang"}, cmdPinentry},
+	{"need", []string{"need TOOL…"}, cmdNeed},
+	{"need-landlock", []string{"need-landlock N"}, cmdNeedLandlock},
+	{"wait-file", []string{"wait-file PATH"}, cmdWaitFile},
+	{"abstract-listen", []string{"abstract-listen NAME"}, cmdAbstractListen},
+	{"give-nobody", []string{"give-nobody PATH…"}, cmdGiveNobody},
+	{"pty-expect", []string{"pty-expect STEPS CMD [ARGS…]"}, cmdPtyExpect},
 }
 
 // setups run after the common environment is laid out.
-var setups = []func(env *testscript.Env) error{rememberScript}
+var setups = []func(env *testscript.Env) error{rememberScript, noBwrapPath}
 
 func commands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	m := make(map[string]func(ts *testscript.TestScript, neg bool, args []string), len(scriptCommands))
