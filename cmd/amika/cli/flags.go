@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/internal/report"
 	"github.com/amika-dev/amika/store"
 )
 
@@ -48,6 +49,15 @@ func (f *discoveryFlags) discover() (discovery.Result, error) {
 		Getenv: os.Getenv, Identity: discovery.HostIdentity}
 	stores.DiscoverySources(&opt)
 	return discovery.Discover(opt), nil
+}
+
+// parseOutput reads -o: table or json; anything else is a usage error.
+func parseOutput(s string) (report.Format, error) {
+	f, err := report.ParseFormat(s)
+	if err != nil {
+		return f, usageError{err}
+	}
+	return f, nil
 }
 
 // scopeFlag is --scope on the commands that read or write secrets: user (your own store),
