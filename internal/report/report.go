@@ -11,21 +11,13 @@ import (
 	"text/tabwriter"
 )
 
-// Format is how a listing is shown.
+// Format is how a listing is shown: a table for people, or JSON for programs.
 type Format string
 
 const (
 	Table Format = "table"
 	JSON  Format = "json"
 )
-
-// ParseFormat reads -o: table or json.
-func ParseFormat(s string) (Format, error) {
-	if s != string(Table) && s != string(JSON) {
-		return "", fmt.Errorf("unknown output %q (want table or json)", s)
-	}
-	return Format(s), nil
-}
 
 // NewTable aligns tab-separated columns, two spaces apart.
 func NewTable(w io.Writer) *tabwriter.Writer {

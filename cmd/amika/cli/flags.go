@@ -53,11 +53,10 @@ func (f *discoveryFlags) discover() (discovery.Result, error) {
 
 // parseOutput reads -o: table or json; anything else is a usage error.
 func parseOutput(s string) (report.Format, error) {
-	f, err := report.ParseFormat(s)
-	if err != nil {
-		return f, usageError{err}
+	if f := report.Format(s); f == report.Table || f == report.JSON {
+		return f, nil
 	}
-	return f, nil
+	return "", usagef("unknown output %q (want table or json)", s)
 }
 
 // scopeFlag is --scope on the commands that read or write secrets: user (your own store),
