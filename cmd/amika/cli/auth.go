@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -235,14 +234,7 @@ func shadowedBy(f discovery.FileReport, i int) string {
 
 // printable shows a name from a file on one line: a name holding control or non-ASCII
 // characters is quoted with them escaped, so no name can move the cursor or forge a row.
-func printable(name string) string {
-	for i := 0; i < len(name); i++ {
-		if c := name[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			return strconv.QuoteToASCII(name)
-		}
-	}
-	return name
-}
+func printable(name string) string { return discovery.Printable(name) }
 
 // leftToAgent says why a credential is not handed out by hooks, direnv and run.
 func leftToAgent(c discovery.Credential) string {
