@@ -77,7 +77,7 @@ func New(c Config) *Store {
 	}
 	s := &Store{cfg: c, env: os.Environ()}
 	program := "gpg"
-	s.gpg = gpgRunner{program: program, opts: strings.Fields(c.Getenv("PASSWORD_STORE_GPG_OPTS")), interactive: c.Interactive, timeout: c.Timeout}
+	s.gpg = gpgRunner{program: program, opts: strings.Fields(c.Getenv("PASSWORD_STORE_GPG_OPTS")), interactive: c.Interactive, timeout: c.Timeout, name: s.recipientRef}
 	if s.gpg.timeout == 0 && c.Interactive {
 		s.gpg.timeout = defaultInteractiveTimeout
 	}
