@@ -90,7 +90,7 @@ func newSecretListCmd() *cobra.Command {
 			tw := newTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "NAME\tTYPE\tPROVIDER\tUPDATED\tSTORE")
 			for _, s := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, dash(string(s.Type)), dash(s.Provider), dash(s.Updated.String()), s.Store)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, dash(string(s.Type)), dash(printable(s.Provider)), dash(s.Updated.String()), s.Store)
 			}
 			return tw.Flush()
 		},

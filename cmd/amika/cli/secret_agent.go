@@ -213,7 +213,7 @@ func newAgentListCmd(name string) *cobra.Command {
 			tw := newTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "ID\tNAME\tTYPE\tUPDATED\tSTORE")
 			for _, s := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, dash(s.Label), s.Type, dash(s.Updated.String()), s.Store)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, dash(printable(s.Label)), s.Type, dash(s.Updated.String()), s.Store)
 			}
 			return tw.Flush()
 		},

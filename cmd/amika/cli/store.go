@@ -358,8 +358,8 @@ and names the files. Shell hooks notice what a sync changed at the next prompt.`
 				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "amika: store %s: synced with %s (%s): %s\n", b.Scope(), res.Remote, tildePath(b.Dir(), home.Home), what)
 				if res.RecipientsAfter != nil || res.RecipientsBefore != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "amika: warning: store %s: the pull changed whom secrets are encrypted to: %s (was %s); check it is who you expect\n",
-						b.Scope(), strings.Join(res.RecipientsAfter, ", "), strings.Join(res.RecipientsBefore, ", "))
+					fmt.Fprintf(cmd.ErrOrStderr(), "amika: warning: store %s: the pull changed whom secrets are encrypted to: %s (was %s); check it is who you expect (`amika store members %s`)\n",
+						b.Scope(), printableList(res.RecipientsAfter), printableList(res.RecipientsBefore), b.Scope())
 				}
 			}
 			if failed > 0 {
@@ -426,7 +426,7 @@ history: rotate those secrets at their provider, then push the new values.`,
 				if m.Yours {
 					you = "yes"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", fpr, dash(uid), dash(you))
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", printable(fpr), dash(printable(uid)), dash(you))
 			}
 			return tw.Flush()
 		},
@@ -579,4 +579,13 @@ func listScopes(f *scopeFlag) ([]store.Secret, []store.Warning, error) {
 	}
 	sort.SliceStable(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 	return list, warns, nil
+}
+
+// printableList shows a list from a store on one line, each item escaped (printable).
+func printableList(items []string) string {
+	out := make([]string, len(items))
+	for i, x := range items {
+		out[i] = printable(x)
+	}
+	return strings.Join(out, ", ")
 }
