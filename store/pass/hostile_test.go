@@ -263,3 +263,45 @@ func TestCompressedEntry(t *testing.T) {
 		t.Fatalf("set: %v", err)
 	}
 }
+
+// A secrets folder committed as a symlink (to the user's own password store, say) is not
+// followed: nothing is read or written through it.
+func TestSecretsFolderSymlink(t *testing.T) {
+	alice := newUser(t, "Alice", "")
+	a, remote := teamOf(t, alice)
+	own := t.TempDir()
+	os.WriteFile(filepath.Join(own, ".gpg-id"), []byte(alice.Fingerprint+"\n"), 0o600)
+	mine, _ := alice.GPG([]byte("personal-value\n"), "--encrypt", "--recipient", alice.Fingerprint)
+	os.WriteFile(filepath.Join(own, "MINE_API_KEY.gpg"), mine, 0o600)
+
+	mdir, push := attacker(t, remote)
+	os.RemoveAll(filepath.Join(mdir, "amika"))
+	if err := os.Symlink(own, filepath.Join(mdir, "amika")); err != nil {
+		t.Fatal(err)
+	}
+	push("move")
+	if _, err := a.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if names, err := a.Names(); err == nil || !strings.Contains(err.Error(), "symlink") {
+		t.Fatalf("names: %v %v", names, err)
+	}
+	if e, err := a.Get(ctx, "MINE_API_KEY"); err == nil || !strings.Contains(err.Error(), "symlink") {
+		t.Fatalf("get: %q %v", e.Value, err)
+	}
+	for what, do := range map[string]func() error{
+		"set":     func() error { return a.Set(ctx, []Entry{{Name: "MINE_API_KEY", Value: "sk-overwritten"}}, nil, "") },
+		"delete":  func() error { return a.Delete(ctx, []string{"MINE_API_KEY"}, "") },
+		"members": func() error { _, _, err := a.Members(ctx); return err },
+	} {
+		if err := do(); err == nil || !strings.Contains(err.Error(), "symlink") {
+			t.Errorf("%s: %v", what, err)
+		}
+	}
+	if got, _ := os.ReadFile(filepath.Join(own, "MINE_API_KEY.gpg")); string(got) != string(mine) {
+		t.Fatal("the file behind the symlink changed")
+	}
+	if entries, _ := os.ReadDir(own); len(entries) != 2 {
+		t.Fatalf("the folder behind the symlink holds %v", entries)
+	}
+}

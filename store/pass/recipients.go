@@ -49,6 +49,9 @@ func (s *Store) Recipients() (file string, ids []string, err error) {
 		}
 		return "", ids, nil
 	}
+	if linked(s.SecretsDir()) {
+		return "", nil, fmt.Errorf("%s: %w", s.SecretsDir(), errFolderLink)
+	}
 	file = s.gpgIDFile(s.SecretsDir())
 	if file == "" {
 		return "", nil, fmt.Errorf("%s: %w (the file listing whom secrets are encrypted to): create it with `pass init KEY…`, or `amika store add NAME DIR --init KEY…`", s.cfg.Dir, ErrNoGPGID)
