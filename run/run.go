@@ -68,6 +68,19 @@ func length(s string) string {
 	return "1 character"
 }
 
+// ParseSecretRefs reads each of args as ParseSecretRef does.
+func ParseSecretRefs(args []string) ([]SecretRef, error) {
+	refs := make([]SecretRef, 0, len(args))
+	for _, a := range args {
+		ref, err := ParseSecretRef(a)
+		if err != nil {
+			return nil, err
+		}
+		refs = append(refs, ref)
+	}
+	return refs, nil
+}
+
 // Options are what to inject.
 type Options struct {
 	Secrets    []SecretRef

@@ -80,7 +80,7 @@ type teamFile struct {
 // TeamStores lists the team stores: AMIKA_TEAM_STORES's first, then stores.json's; a name
 // given by both is the variable's. A stores.json that another user could have changed is
 // not read: the error then wraps safefile.ErrUntrusted, and the variable's stores come
-// with it (Opener.TeamStores skips it with a warning).
+// with it (the Opener skips it with a warning).
 func TeamStores(p discovery.Paths, getenv func(string) string) ([]TeamStore, error) {
 	var out []TeamStore
 	seen := map[string]bool{}
@@ -115,9 +115,9 @@ func TeamStores(p discovery.Paths, getenv func(string) string) ([]TeamStore, err
 	return out, nil
 }
 
-// TeamStores is TeamStores, a stores.json that another user could have changed skipped
+// teamStores is TeamStores, a stores.json that another user could have changed skipped
 // with one warning (Warn).
-func (o *Opener) TeamStores(p discovery.Paths) ([]TeamStore, error) {
+func (o *Opener) teamStores(p discovery.Paths) ([]TeamStore, error) {
 	teams, err := TeamStores(p, o.getenv)
 	if errors.Is(err, safefile.ErrUntrusted) {
 		if o.Warn != nil {
@@ -259,7 +259,7 @@ func TeamPriority(i int) int { return max(275-i, 271) }
 // write touches, the list of team stores, and the folders and .gpg-id files of the password
 // stores in use, whose modification times change when git checks files out in a pull.
 func WatchPaths(p discovery.Paths, getenv func(string) string) []string {
-	out := []string{StampPath(p), TeamStoresFile(p, getenv)}
+	out := []string{p.StoreStamp(), TeamStoresFile(p, getenv)}
 	if strings.TrimSpace(getenv("AMIKA_STORE")) == "pass" {
 		out = append(out, NewPass(p, getenv, PersonalPassDir(p, getenv), PassOptions{}).WatchPaths()...)
 	}

@@ -22,9 +22,6 @@ import (
 //	                             certain: a client that dials the path a second time gets
 //	                             whatever TARGET holds.
 //	[!] busflip connections N    SOCKET was connected to N times (so far)
-func init() {
-	commands["busflip"] = cmdBusFlip
-}
 
 type busFlip struct {
 	mu    sync.Mutex
