@@ -35,6 +35,9 @@ type Meta struct {
 	Agent string `json:"agent,omitempty"`
 	// Label is the human name given with --name to an agent credential.
 	Label string `json:"label,omitempty"`
+	// Expires is when an OAuth credential's access token stops working, when known:
+	// discovery and amika run hand out no expired token.
+	Expires Time `json:"expires,omitzero"`
 }
 
 // Time is when a secret was created or updated, to the second. Its JSON form is RFC 3339 in
@@ -200,14 +203,24 @@ func Validate(s Secret) error {
 }
 
 // Infer fills in type and provider for a secret pushed by name alone: provider-style names
-// (ANTHROPIC_API_KEY, GROQ_API_KEY, …) are API keys of their provider.
+// (ANTHROPIC_API_KEY, GROQ_API_KEY, …) are API keys of their provider; CLAUDE_CODE_OAUTH_TOKEN,
+// and a value starting with sk-ant-oat (never an API key), are Anthropic OAuth tokens.
 func Infer(s Secret) Secret {
+	oauthName := strings.EqualFold(s.Name, discovery.OAuthTokenVar)
 	if s.Provider == "" {
 		if p, ok := discovery.ProviderForVariable(s.Name); ok {
 			s.Provider = p
-			if s.Type == "" {
+			if s.Type == "" && !(p == "anthropic" && IsAnthropicOAuth(s.Value)) {
 				s.Type = TypeAPIKey
 			}
+		} else if oauthName {
+			s.Provider = "anthropic"
+		}
+	}
+	if s.Type == "" && (oauthName || IsAnthropicOAuth(s.Value) && (s.Provider == "" || s.Provider == "anthropic")) {
+		s.Type = TypeOAuth
+		if s.Provider == "" {
+			s.Provider = "anthropic"
 		}
 	}
 	if s.Type == "" {
@@ -215,6 +228,17 @@ func Infer(s Secret) Secret {
 	}
 	return s
 }
+
+// IsAnthropicOAuth says whether a value is an Anthropic OAuth token by its prefix
+// (sk-ant-oat…): an access token of a Claude login, or a `claude setup-token` token.
+func IsAnthropicOAuth(value string) bool {
+	return strings.HasPrefix(strings.TrimSpace(value), discovery.AnthropicOAuthPrefix)
+}
+
+// IsOAuth says whether a stored secret is an OAuth credential: recorded so, or an Anthropic
+// OAuth token by its value, whatever was recorded (older amika stored a bare
+// `claude setup-token` token as an API key).
+func (s Secret) IsOAuth() bool { return s.Type == TypeOAuth || IsAnthropicOAuth(s.Value) }
 
 // StampPath is touched after every successful write to the store, whichever backend, so
 // shell hooks can notice store changes with a cheap mtime test.
@@ -239,4 +263,37 @@ func validateAll(secrets []Secret) error {
 		}
 	}
 	return nil
+}
+
+// FromDiscovered is the secret `amika secret extract --push` keeps for a credential
+// discovery resolved: under the variable its kind is handed over in (ANTHROPIC_API_KEY,
+// CLAUDE_CODE_OAUTH_TOKEN, GROQ_API_KEY, …), typed by its kind, with its expiry. why says
+// why it is not to be stored (Name is still set when a variable takes it): an agent's own
+// login is left to the agent, which refreshes it (a copy would expire, and then override
+// the fresh one), and an OAuth token no variable takes would be handed out nowhere.
+func FromDiscovered(c discovery.Credential) (s Secret, why string) {
+	t := TypeAPIKey
+	if c.Kind == discovery.KindOAuth {
+		t = TypeOAuth
+	}
+	s = Secret{Value: c.Value, Meta: Meta{Type: t, Provider: c.Provider, Origin: c.Source + " " + c.File}}
+	if !c.Expires.IsZero() {
+		s.Expires = timeOf(c.Expires)
+	}
+	if names := discovery.EnvNames(c.Provider, c.Kind); len(names) > 0 {
+		s.Name = names[0]
+	}
+	switch {
+	case c.LeftToAgent:
+		why = c.Agent() + "'s own login, left to " + c.Agent() + ", which refreshes it (a copy would expire)"
+		switch c.Source {
+		case "claude_oauth":
+			why += "; to store a token amika hands out: claude setup-token, then amika secret claude push --type oauth"
+		case "codex":
+			why += "; amika secret codex push --type oauth copies it deliberately"
+		}
+	case s.Name == "":
+		why = "an OAuth token no client takes from a variable: not handed out, so not stored"
+	}
+	return s, why
 }
