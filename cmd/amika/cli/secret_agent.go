@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -39,8 +40,11 @@ func newAgentPushCmd(name string) *cobra.Command {
 		Short: fmt.Sprintf("Store a %s credential, chosen among those found on this machine", title),
 		Long: fmt.Sprintf(`Store a %[1]s credential. With no flags, amika lists the %[1]s credentials on this
 machine (its files, $%[2]s, and on macOS the Keychain) and lets you choose.
---type oauth takes the OAuth credential JSON whole (refresh token included);
---type api_key without --value takes $%[2]s. The credential is stored as
+--type oauth takes the OAuth credential JSON whole (refresh token included), or for
+Claude a bare token (what "claude setup-token" prints); without --type, an OAuth JSON or
+an sk-ant-oat token is oauth. --type api_key without --value takes $%[2]s.
+An OAuth credential keeps its expiry: one already past it is stored with a warning, and
+amika hands it out nowhere. The credential is stored as
 %[3]s-LABEL (LABEL from --name, default "oauth" or "api-key"): that ID is what
 "amika run --%[3]s ID" and "amika run --secret env:VAR=ID" take.
 With --yes and several credentials found, the first one listed is stored.`, title, agent.EnvKey(name), name),
@@ -75,10 +79,7 @@ With --yes and several credentials found, the first one listed is stored.`, titl
 					v, origin = string(data), fromFile
 				}
 				if t == "" {
-					t = store.TypeAPIKey
-					if _, err := agent.AccessToken(name, strings.TrimSpace(v)); err == nil {
-						t = store.TypeOAuth
-					}
+					t = agent.InferType(name, v)
 				}
 				c, err := agent.FromValue(name, t, v, origin)
 				if err != nil {
@@ -101,7 +102,11 @@ With --yes and several credentials found, the first one listed is stored.`, titl
 				var found []agent.Candidate
 				if t == store.TypeAPIKey {
 					if v := strings.TrimSpace(os.Getenv(agent.EnvKey(name))); v != "" {
-						found = []agent.Candidate{{Agent: name, Type: t, Value: v, Origin: "$" + agent.EnvKey(name)}}
+						c, err := agent.FromValue(name, t, v, "$"+agent.EnvKey(name))
+						if err != nil {
+							return err
+						}
+						found = []agent.Candidate{c}
 					}
 				}
 				if len(found) == 0 {
@@ -127,17 +132,19 @@ With --yes and several credentials found, the first one listed is stored.`, titl
 			if label == "" {
 				label = agent.DefaultLabel(chosen.Type)
 			}
-			id := agent.ID(name, label)
 			st, err := scope.open(tty)
 			if err != nil {
 				return err
 			}
-			s := store.Secret{Name: id, Value: chosen.Value, Meta: store.Meta{Type: chosen.Type, Provider: agent.Provider(name), Origin: chosen.Origin, Agent: name, Label: label}}
+			s := chosen.Secret(label)
 			if err := st.Set(s); err != nil {
 				return err
 			}
+			if w := chosen.ExpiryWarning(time.Now()); w != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "amika: warning: %s\n", w)
+			}
 			p, _ := discovery.DefaultPaths("")
-			fmt.Fprintf(cmd.ErrOrStderr(), "amika: stored %s %s from %s as %s in %s\n", title, chosen.Type, tildePath(chosen.Origin, p.Home), id, st.Where())
+			fmt.Fprintf(cmd.ErrOrStderr(), "amika: stored %s %s from %s as %s in %s\n", title, chosen.Type, tildePath(chosen.Origin, p.Home), s.Name, st.Where())
 			return nil
 		},
 	}
@@ -165,6 +172,10 @@ func choose(cmd *cobra.Command, name string, found []agent.Candidate, yes, tty b
 	}
 	if !tty {
 		return agent.Candidate{}, usagef("secret %s push: found %d credential(s), and standard input is not a terminal to choose on; pass --yes (takes the first), --type, --value or --from-file", name, len(found))
+	}
+	if len(found) == 1 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "%s credential found on this machine:\n", agentTitle[name])
+		return found[0], confirmCandidate(cmd, name, found[0])
 	}
 	w := cmd.ErrOrStderr()
 	fmt.Fprintf(w, "%s credentials found on this machine:\n", agentTitle[name])
