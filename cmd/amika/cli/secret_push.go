@@ -18,7 +18,7 @@ func newSecretPushCmd() *cobra.Command {
 	var (
 		fromEnv  []string
 		fromFile string
-		stdin    string
+		stdins   []string
 		yes      bool
 		typ      string
 		provider string
@@ -46,6 +46,10 @@ skips the question. Without a terminal and without --yes it refuses (exit status
 			default:
 				return usagef("--type %q: want api_key, oauth or generic", typ)
 			}
+			if len(stdins) > 1 {
+				return usageError{store.OneStdin(stdins)}
+			}
+			stdin := strings.Join(stdins, "")
 			if len(args) == 0 && len(fromEnv) == 0 && fromFile == "" && stdin == "" {
 				return usagef("secret push: nothing to push: give NAME=VALUE, --from-env, --from-file or --stdin")
 			}
@@ -129,7 +133,7 @@ skips the question. Without a terminal and without --yes it refuses (exit status
 	}
 	cmd.Flags().StringSliceVar(&fromEnv, "from-env", nil, "store these environment variables (comma-separated names)")
 	cmd.Flags().StringVar(&fromFile, "from-file", "", "store every NAME=VALUE line of this env file")
-	cmd.Flags().StringVar(&stdin, "stdin", "", "store standard input as the secret `NAME`")
+	cmd.Flags().StringArrayVar(&stdins, "stdin", nil, "store standard input as the secret `NAME` (once)")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "store without asking")
 	cmd.Flags().StringVar(&typ, "type", "", "type of the secrets: api_key, oauth or generic (default: api_key for NAME_API_KEY names, else generic)")
 	cmd.Flags().StringVar(&provider, "provider", "", "provider of the secrets (default: from NAME_API_KEY names)")
@@ -172,8 +176,11 @@ func newSecretExtractCmd() *cobra.Command {
 		Use:   "extract [--push] [--only=A,B]",
 		Short: "Show what discovery finds, masked; --push stores it",
 		Long: `Show the credentials discovery resolves (one per provider, values masked). With --push,
-store each under its provider's variable name (ANTHROPIC_API_KEY, OPENAI_API_KEY,
-GROQ_API_KEY, …). --only keeps the named providers or variables.`,
+store each under the variable its kind is handed out as (ANTHROPIC_API_KEY, OPENAI_API_KEY,
+GROQ_API_KEY, …; an Anthropic OAuth token as CLAUDE_CODE_OAUTH_TOKEN), with its type and
+expiry. An agent's own login (Claude Code's .credentials.json, a Codex or OpenCode login) is
+not copied: the agent refreshes it, a copy would expire. --only keeps the named providers
+or variables.`,
 		Args: wrapArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			team, _, err := scope.parse()
@@ -199,25 +206,34 @@ GROQ_API_KEY, …). --only keeps the named providers or variables.`,
 			}
 			home, _ := discovery.DefaultPaths(df.homedir)
 			var secrets []store.Secret
+			var notes []string
 			tw := newTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "NAME\tPROVIDER\tKIND\tVALUE\tSOURCE")
 			for _, c := range res.Credentials {
 				if len(keep) > 0 && !keep[c.Provider] {
 					continue
 				}
-				name := discovery.EnvNames(c.Provider, discovery.KindAPIKey)[0]
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\n", name, c.Provider, c.Kind, discovery.Mask(c.Value), c.Source, tildePath(c.File, home.Home))
+				s, why := store.FromDiscovered(c)
+				from := c.Source + " " + tildePath(c.File, home.Home)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", dash(s.Name), c.Provider, c.Kind, discovery.Mask(c.Value), from)
 				if c.Source == "amika_keychain" && !team || c.Source == "amika_team" && team {
 					continue // already stored
 				}
-				if store.ValidateName(name) != nil || store.ValidateValue(name, c.Value) != nil {
+				if why != "" {
+					notes = append(notes, fmt.Sprintf("amika: %s from %s not stored: %s", c.Provider, from, why))
 					continue
 				}
-				secrets = append(secrets, store.Secret{Name: name, Value: c.Value, Meta: store.Meta{Type: store.Type(c.Kind), Provider: c.Provider, Origin: c.Source + " " + c.File}})
+				if store.ValidateName(s.Name) != nil || store.ValidateValue(s.Name, s.Value) != nil {
+					continue
+				}
+				secrets = append(secrets, s)
 			}
 			tw.Flush()
 			if !push {
 				return nil
+			}
+			for _, n := range notes {
+				fmt.Fprintln(cmd.ErrOrStderr(), n)
 			}
 			if len(secrets) == 0 {
 				fmt.Fprintln(cmd.ErrOrStderr(), "amika: nothing new to store")
