@@ -40,13 +40,9 @@ reloads the environment; leaving the directory unloads it.`,
 			if !export {
 				return shellinit.WriteDirenvExtension(cmd.OutOrStdout(), selfPath())
 			}
-			var refs []amikarun.SecretRef
-			for _, s := range secrets {
-				ref, err := amikarun.ParseSecretRef(s)
-				if err != nil {
-					return usageError{err}
-				}
-				refs = append(refs, ref)
+			refs, err := amikarun.ParseSecretRefs(secrets)
+			if err != nil {
+				return usageError{err}
 			}
 			paths, err := discovery.DefaultPaths(df.homedir)
 			if err != nil {

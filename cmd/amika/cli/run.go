@@ -40,13 +40,11 @@ is added for it.
   amika run --provider anthropic -- claude -p hello`,
 		Args: wrapArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			for _, s := range secrets {
-				ref, err := amikarun.ParseSecretRef(s)
-				if err != nil {
-					return usageError{err}
-				}
-				opt.Secrets = append(opt.Secrets, ref)
+			refs, err := amikarun.ParseSecretRefs(secrets)
+			if err != nil {
+				return usageError{err}
 			}
+			opt.Secrets = refs
 			opt.Store = openStoreWithTeams
 			opt.Discover = func() (discovery.Result, error) { return df.discover() }
 			vars, warnings, err := amikarun.Resolve(opt)
