@@ -9,24 +9,6 @@ import (
 	"github.com/amika-dev/amika/discovery"
 )
 
-// Filter keeps the assignments whose variable name or canonical provider is among wants;
-// no wants keeps them all.
-func Filter(as []discovery.Assignment, wants []string) []discovery.Assignment {
-	if len(wants) == 0 {
-		return as
-	}
-	var out []discovery.Assignment
-	for _, a := range as {
-		for _, w := range wants {
-			if a.Name == w || a.Provider == discovery.Canonical(w) {
-				out = append(out, a)
-				break
-			}
-		}
-	}
-	return out
-}
-
 // exportedVar is the exported variable listing what amika exported, as NAME:fingerprint
 // separated by spaces. Exported, so a shell started from this one knows which of the
 // values it inherits are amika's.

@@ -10,7 +10,7 @@ import (
 // Session is what init and refresh need from the command line and the machine.
 type Session struct {
 	Shell    Shell
-	Filter   []string
+	Filter   []string // what to keep (discovery.Select): providers and variable names
 	Paths    discovery.Paths
 	Lookup   func(string) (string, bool)
 	Discover func() (discovery.Result, error)
@@ -32,7 +32,7 @@ func (s Session) WriteRefresh(w io.Writer, id string, inUse int) error {
 	}
 	as, warns := discovery.Assignments(res.Credentials, discovery.ModeHandout)
 	s.Warn(append(res.Warnings, warns...))
-	as = Filter(as, s.Filter)
+	as = discovery.Select(s.Filter).Assignments(as)
 	r := NewRefresh(s.Shell, as, s.Lookup, WatchPaths(s.Paths), stamp, slot, stampTime)
 	s.Warn(loginOverride(res, as, r))
 	return r.Write(w)

@@ -4,6 +4,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -240,9 +241,15 @@ func IsAnthropicOAuth(value string) bool {
 // `claude setup-token` token as an API key).
 func (s Secret) IsOAuth() bool { return s.Type == TypeOAuth || IsAnthropicOAuth(s.Value) }
 
-// StampPath is touched after every successful write to the store, whichever backend, so
-// shell hooks can notice store changes with a cheap mtime test.
-func StampPath(p discovery.Paths) string { return p.StoreStamp() }
+// Names are the secrets' names, sorted.
+func Names(secrets []Secret) []string {
+	out := make([]string, len(secrets))
+	for i, s := range secrets {
+		out[i] = s.Name
+	}
+	sort.Strings(out)
+	return out
+}
 
 // merge carries the creation time over from the secret being replaced and sets times.
 func merge(next Secret, prev *Meta, now time.Time) Secret {
@@ -263,37 +270,4 @@ func validateAll(secrets []Secret) error {
 		}
 	}
 	return nil
-}
-
-// FromDiscovered is the secret `amika secret extract --push` keeps for a credential
-// discovery resolved: under the variable its kind is handed over in (ANTHROPIC_API_KEY,
-// CLAUDE_CODE_OAUTH_TOKEN, GROQ_API_KEY, …), typed by its kind, with its expiry. why says
-// why it is not to be stored (Name is still set when a variable takes it): an agent's own
-// login is left to the agent, which refreshes it (a copy would expire, and then override
-// the fresh one), and an OAuth token no variable takes would be handed out nowhere.
-func FromDiscovered(c discovery.Credential) (s Secret, why string) {
-	t := TypeAPIKey
-	if c.Kind == discovery.KindOAuth {
-		t = TypeOAuth
-	}
-	s = Secret{Value: c.Value, Meta: Meta{Type: t, Provider: c.Provider, Origin: c.Source + " " + c.File}}
-	if !c.Expires.IsZero() {
-		s.Expires = timeOf(c.Expires)
-	}
-	if names := discovery.EnvNames(c.Provider, c.Kind); len(names) > 0 {
-		s.Name = names[0]
-	}
-	switch {
-	case c.LeftToAgent:
-		why = c.Agent() + "'s own login, left to " + c.Agent() + ", which refreshes it (a copy would expire)"
-		switch c.Source {
-		case "claude_oauth":
-			why += "; to store a token amika hands out: claude setup-token, then amika secret claude push --type oauth"
-		case "codex":
-			why += "; amika secret codex push --type oauth copies it deliberately"
-		}
-	case s.Name == "":
-		why = "an OAuth token no client takes from a variable: not handed out, so not stored"
-	}
-	return s, why
 }

@@ -28,24 +28,19 @@ import (
 //	pty-expect STEPS CMD…    run CMD on a terminal, following STEPS (expect REGEXP, send
 //	                         "TEXT"); stdout is what the terminal showed, escapes removed
 //
-// The setup sets $NOBWRAP_PATH: $PATH without the directories that hold a bwrap.
-func init() {
-	commands["need"] = cmdNeed
-	commands["need-landlock"] = cmdNeedLandlock
-	commands["wait-file"] = cmdWaitFile
-	commands["abstract-listen"] = cmdAbstractListen
-	commands["give-nobody"] = cmdGiveNobody
-	commands["pty-expect"] = cmdPtyExpect
-	setups = append(setups, func(env *testscript.Env) error {
-		var keep []string
-		for _, dir := range filepath.SplitList(env.Getenv("PATH")) {
-			if _, err := os.Stat(filepath.Join(dir, "bwrap")); err != nil {
-				keep = append(keep, dir)
-			}
+// (registered in commands_test.go).
+
+// noBwrapPath, a setup, sets $NOBWRAP_PATH: $PATH without the directories that hold a
+// bwrap.
+func noBwrapPath(env *testscript.Env) error {
+	var keep []string
+	for _, dir := range filepath.SplitList(env.Getenv("PATH")) {
+		if _, err := os.Stat(filepath.Join(dir, "bwrap")); err != nil {
+			keep = append(keep, dir)
 		}
-		env.Setenv("NOBWRAP_PATH", strings.Join(keep, string(os.PathListSeparator)))
-		return nil
-	})
+	}
+	env.Setenv("NOBWRAP_PATH", strings.Join(keep, string(os.PathListSeparator)))
+	return nil
 }
 
 // skipScript skips the running script, or fails it in CI when a tool is missing.

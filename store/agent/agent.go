@@ -20,6 +20,17 @@ import (
 	"github.com/amika-dev/amika/store"
 )
 
+// Title is how messages name an agent: Claude, Codex.
+func Title(agent string) string {
+	switch agent {
+	case "claude":
+		return "Claude"
+	case "codex":
+		return "Codex"
+	}
+	return agent
+}
+
 // Provider is the canonical provider of an agent's credentials: claude → anthropic,
 // codex → openai, as discovery canonicalizes them.
 func Provider(agent string) string { return discovery.Canonical(agent) }
@@ -46,16 +57,6 @@ func (c Candidate) Masked() string {
 		return "(OAuth JSON)"
 	}
 	return discovery.Mask(c.Value)
-}
-
-// Secret is the candidate as the store keeps it, labelled label (ID(agent, label)), its
-// OAuth expiry in the metadata.
-func (c Candidate) Secret(label string) store.Secret {
-	m := store.Meta{Type: c.Type, Provider: Provider(c.Agent), Origin: c.Origin, Agent: c.Agent, Label: label}
-	if !c.Expires.IsZero() {
-		m.Expires = store.Time{Time: c.Expires.UTC().Truncate(time.Second)}
-	}
-	return store.Secret{Name: ID(c.Agent, label), Value: c.Value, Meta: m}
 }
 
 // ExpiryWarning says, for an OAuth credential whose access token has expired at now, what
@@ -87,10 +88,18 @@ func renewHint(agent string) string {
 const maxCredentialFile = 1 << 20
 
 // Find lists the credentials of agent on this machine: its files, the API key in the
-// environment, and on macOS Claude Code's Keychain item. want filters by type ("" for all).
-// A file of the agent's that cannot be read (a FIFO, a device, too large, malformed) is a
-// warning; the others still count.
+// environment, and on macOS Claude Code's Keychain item. want filters by type ("" for all);
+// for an API key, the one in the environment, when set, is the only one. A file of the
+// agent's that cannot be read (a FIFO, a device, too large, malformed) is a warning; the
+// others still count.
 func Find(agent string, p discovery.Paths, getenv func(string) string, want store.Type) ([]Candidate, []discovery.Warning) {
+	if v := strings.TrimSpace(getenv(EnvKey(agent))); v != "" && want == store.TypeAPIKey {
+		c, err := FromValue(agent, want, v, "$"+EnvKey(agent))
+		if err != nil {
+			return nil, []discovery.Warning{{Path: "$" + EnvKey(agent), Reason: strings.TrimPrefix(err.Error(), "$"+EnvKey(agent)+": ")}}
+		}
+		return []Candidate{c}, nil
+	}
 	var out []Candidate
 	var warns []discovery.Warning
 	add := func(c Candidate) {
@@ -271,6 +280,44 @@ func expiresAt(raw json.RawMessage) (time.Time, error) {
 		}
 	}
 	return time.Time{}, errors.New("expiresAt is neither epoch milliseconds nor an RFC 3339 time")
+}
+
+// Given is a credential the user gives for agent: value, or else the contents of file.
+// t "" infers the type (InferType): an OAuth JSON, or a Claude token starting with
+// sk-ant-oat, is OAuth; anything else an API key.
+func Given(agent string, t store.Type, value, file string) (Candidate, error) {
+	v, origin := value, "--value"
+	if file != "" {
+		data, err := safefile.ReadInput(file, store.MaxValueLen)
+		if errors.Is(err, fs.ErrNotExist) {
+			return Candidate{}, fmt.Errorf("%s: no such file or directory", file)
+		}
+		if err != nil {
+			return Candidate{}, fmt.Errorf("%s: %v", file, err)
+		}
+		v, origin = string(data), file
+	}
+	if t == "" {
+		t = InferType(agent, v)
+	}
+	return FromValue(agent, t, v, origin)
+}
+
+// Secret is c as stored under label (DefaultLabel for its type when empty): named
+// ID(agent, label), its metadata saying whose and what it is, and when an OAuth
+// credential's access token expires.
+func (c Candidate) Secret(label string) (store.Secret, error) {
+	if err := store.ValidateValue(c.Agent, c.Value); err != nil {
+		return store.Secret{}, err
+	}
+	if label == "" {
+		label = DefaultLabel(c.Type)
+	}
+	m := store.Meta{Type: c.Type, Provider: Provider(c.Agent), Origin: c.Origin, Agent: c.Agent, Label: label}
+	if !c.Expires.IsZero() {
+		m.Expires = store.Time{Time: c.Expires.UTC().Truncate(time.Second)}
+	}
+	return store.Secret{Name: ID(c.Agent, label), Value: c.Value, Meta: m}, nil
 }
 
 // AccessToken reads the access token out of an OAuth credential JSON: Claude Code's

@@ -4,17 +4,18 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/internal/report"
 	amikarun "github.com/amika-dev/amika/run"
 	"github.com/amika-dev/amika/sandbox"
 )
 
-func sandboxHost() (sandbox.Host, error) {
+// sandboxHost is what the sandbox commands take from this machine; warnings go to errOut.
+func sandboxHost(s *ioStreams) (sandbox.Host, error) {
 	paths, err := discovery.DefaultPaths("")
 	if err != nil {
 		return sandbox.Host{}, err
@@ -26,7 +27,7 @@ func sandboxHost() (sandbox.Host, error) {
 		Store:    openStore,
 		Discover: df.discover,
 		Engine:   sandbox.NewEngine(os.Getenv),
-		Stderr:   os.Stderr,
+		Stderr:   s.ErrOut,
 		Now:      time.Now,
 	}, nil
 }
@@ -49,13 +50,16 @@ bubblewrap does not protect against.
 	return cmd
 }
 
+type sandboxCreateOptions struct {
+	io      *ioStreams
+	create  sandbox.CreateOptions
+	secrets []string
+	network string
+	remote  bool
+}
+
 func newSandboxCreateCmd() *cobra.Command {
-	var (
-		o       sandbox.CreateOptions
-		secrets []string
-		network string
-		remote  bool
-	)
+	opts := &sandboxCreateOptions{}
 	cmd := &cobra.Command{
 		Use:   "create NAME [--git | --dir DIR] [--secret env:VAR=SECRET]… [--provider P]… [--claude ID] [--network host|none] [--ro PATH]… [--env NAME[=VALUE]]…",
 		Short: "Record a sandbox: its workspace, secrets (by reference) and network",
@@ -80,87 +84,75 @@ Secrets are recorded by name and resolved from the store at every start, so a ro
 reaches the next start; one that does not exist is an error, now and at start.`,
 		Args: wrapArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if remote {
-				return usagef("sandbox create: --remote: remote sandboxes are not supported; amika's sandboxes run on this machine (drop --remote)")
-			}
-			o.Name = args[0]
-			if err := sandbox.ValidateName(o.Name); err != nil {
-				return usageError{fmt.Errorf("sandbox create: %v", err)}
-			}
-			for _, s := range secrets {
-				ref, err := amikarun.ParseSecretRef(s)
-				if err != nil {
-					return usageError{fmt.Errorf("sandbox create: %v", err)}
-				}
-				o.Secrets = append(o.Secrets, ref)
-			}
-			n, err := sandbox.ParseNetwork(network)
-			if err != nil {
-				return usageError{fmt.Errorf("sandbox create: %v", err)}
-			}
-			o.Network = n
-			if o.Git && o.Dir != "" {
-				return usagef("sandbox create: --git and --dir: choose one workspace")
-			}
-			if o.Cwd, err = os.Getwd(); err != nil {
-				return err
-			}
-			h, err := sandboxHost()
-			if err != nil {
-				return err
-			}
-			rec, err := sandbox.Create(h, o)
-			if err != nil {
-				return fmt.Errorf("sandbox create %s: %w", o.Name, err)
-			}
-			w := cmd.ErrOrStderr()
-			switch {
-			case rec.Git != nil:
-				fmt.Fprintf(w, "amika: sandbox %s: worktree %s on branch %s\n", rec.Name, rec.Workspace, rec.Git.Branch)
-			case rec.Workspace != "":
-				fmt.Fprintf(w, "amika: sandbox %s: workspace %s\n", rec.Name, rec.Workspace)
-			default:
-				fmt.Fprintf(w, "amika: sandbox %s: no workspace (commands start in its home)\n", rec.Name)
-			}
-			return nil
+			opts.io, opts.create.Name = streamsOf(cmd), args[0]
+			return runSandboxCreate(opts)
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&o.Git, "git", false, "a git worktree of the current repository on branch amika/NAME")
-	f.StringVar(&o.Dir, "dir", "", "bind `DIR` read-write as the workspace")
-	f.StringArrayVar(&secrets, "secret", nil, "inject a stored secret: env:VAR=SECRET or env:SECRET (repeatable)")
-	f.StringArrayVar(&o.Providers, "provider", nil, "inject the discovered credential of provider `P` (repeatable)")
-	f.StringVar(&o.Claude, "claude", "", "a stored Claude credential by `ID`")
-	f.StringVar(&network, "network", "host", "host or none")
-	f.StringArrayVar(&o.ReadOnly, "ro", nil, "also bind `PATH` read-only (repeatable)")
-	f.StringArrayVar(&o.Env, "env", nil, "also set `NAME[=VALUE]` inside (repeatable; not for secrets)")
-	f.BoolVar(&remote, "remote", false, "not supported: sandboxes run on this machine")
+	f.BoolVar(&opts.create.Git, "git", false, "a git worktree of the current repository on branch amika/NAME")
+	f.StringVar(&opts.create.Dir, "dir", "", "bind `DIR` read-write as the workspace")
+	f.StringArrayVar(&opts.secrets, "secret", nil, "inject a stored secret: env:VAR=SECRET or env:SECRET (repeatable)")
+	f.StringArrayVar(&opts.create.Providers, "provider", nil, "inject the discovered credential of provider `P` (repeatable)")
+	f.StringVar(&opts.create.Claude, "claude", "", "a stored Claude credential by `ID`")
+	f.StringVar(&opts.network, "network", "host", "host or none")
+	f.StringArrayVar(&opts.create.ReadOnly, "ro", nil, "also bind `PATH` read-only (repeatable)")
+	f.StringArrayVar(&opts.create.Env, "env", nil, "also set `NAME[=VALUE]` inside (repeatable; not for secrets)")
+	f.BoolVar(&opts.remote, "remote", false, "not supported: sandboxes run on this machine")
 	f.MarkHidden("remote")
 	return cmd
 }
 
-// startSandbox runs argv in sandbox name and turns its exit status into amika's.
-func startSandbox(name string, argv []string) error {
-	h, err := sandboxHost()
+func runSandboxCreate(opts *sandboxCreateOptions) error {
+	o := opts.create
+	if opts.remote {
+		return usagef("sandbox create: --remote: remote sandboxes are not supported; amika's sandboxes run on this machine (drop --remote)")
+	}
+	if err := sandbox.ValidateName(o.Name); err != nil {
+		return usageError{fmt.Errorf("sandbox create: %v", err)}
+	}
+	refs, err := amikarun.ParseSecretRefs(opts.secrets)
+	if err != nil {
+		return usageError{fmt.Errorf("sandbox create: %v", err)}
+	}
+	o.Secrets = refs
+	if o.Network, err = sandbox.ParseNetwork(opts.network); err != nil {
+		return usageError{fmt.Errorf("sandbox create: %v", err)}
+	}
+	if o.Git && o.Dir != "" {
+		return usagef("sandbox create: --git and --dir: choose one workspace")
+	}
+	if o.Cwd, err = os.Getwd(); err != nil {
+		return err
+	}
+	h, err := sandboxHost(opts.io)
 	if err != nil {
 		return err
 	}
-	cwd, err := os.Getwd()
+	rec, err := sandbox.Create(h, o)
 	if err != nil {
-		cwd = h.Paths.Home
+		return fmt.Errorf("sandbox create %s: %w", o.Name, err)
 	}
-	status, err := sandbox.Start(h, name, argv, cwd)
-	if err != nil {
-		return fmt.Errorf("sandbox %s: %w", name, err)
-	}
-	if status != 0 {
-		return exitError{status}
+	w := opts.io.ErrOut
+	switch {
+	case rec.Git != nil:
+		fmt.Fprintf(w, "amika: sandbox %s: worktree %s on branch %s\n", rec.Name, rec.Workspace, rec.Git.Branch)
+	case rec.Workspace != "":
+		fmt.Fprintf(w, "amika: sandbox %s: workspace %s\n", rec.Name, rec.Workspace)
+	default:
+		fmt.Fprintf(w, "amika: sandbox %s: no workspace (commands start in its home)\n", rec.Name)
 	}
 	return nil
 }
 
+type sandboxStartOptions struct {
+	io   *ioStreams
+	name string
+	argv []string
+}
+
 func newSandboxExecCmd() *cobra.Command {
-	cmd := &cobra.Command{
+	opts := &sandboxStartOptions{}
+	return &cobra.Command{
 		Use:   "exec NAME -- CMD [ARGS…]",
 		Short: "Run CMD in sandbox NAME; its exit status is amika's",
 		Long: `Run CMD in sandbox NAME with its secrets resolved from the store now. CMD is looked up
@@ -173,13 +165,14 @@ with amika; CMD's exit status is amika's.`,
 			if cmd.ArgsLenAtDash() != 1 {
 				return usagef("sandbox exec: want NAME -- CMD [ARGS…]")
 			}
-			return startSandbox(args[0], args[1:])
+			opts.io, opts.name, opts.argv = streamsOf(cmd), args[0], args[1:]
+			return runSandboxStart(opts)
 		},
 	}
-	return cmd
 }
 
 func newSandboxShellCmd() *cobra.Command {
+	opts := &sandboxStartOptions{}
 	return &cobra.Command{
 		Use:   "shell NAME",
 		Short: "Start your shell ($SHELL) in sandbox NAME",
@@ -189,87 +182,76 @@ func newSandboxShellCmd() *cobra.Command {
 			if shell == "" {
 				shell = "/bin/sh"
 			}
-			return startSandbox(args[0], []string{shell})
+			opts.io, opts.name, opts.argv = streamsOf(cmd), args[0], []string{shell}
+			return runSandboxStart(opts)
 		},
 	}
 }
 
-type jsonSandbox struct {
-	Name      string   `json:"name"`
-	Running   bool     `json:"running"`
-	Workspace string   `json:"workspace,omitempty"`
-	Repo      string   `json:"repo,omitempty"`
-	Branch    string   `json:"branch,omitempty"`
-	Network   string   `json:"network,omitempty"`
-	Secrets   []string `json:"secrets"`
-	Providers []string `json:"providers"`
-	Claude    string   `json:"claude,omitempty"`
-	ReadOnly  []string `json:"ro"`
-	Created   string   `json:"created,omitempty"`
+// runSandboxStart runs the command in the sandbox; its exit status is amika's.
+func runSandboxStart(opts *sandboxStartOptions) error {
+	h, err := sandboxHost(opts.io)
+	if err != nil {
+		return err
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		cwd = h.Paths.Home
+	}
+	status, err := sandbox.Start(h, opts.name, opts.argv, cwd)
+	if err != nil {
+		return fmt.Errorf("sandbox %s: %w", opts.name, err)
+	}
+	if status != 0 {
+		return exitError{status}
+	}
+	return nil
+}
+
+type sandboxListOptions struct {
+	io     *ioStreams
+	output string
 }
 
 func newSandboxListCmd() *cobra.Command {
-	var output string
+	opts := &sandboxListOptions{}
 	cmd := &cobra.Command{
 		Use:   "list [-o json]",
 		Short: "List sandboxes (never a secret's value)",
 		Args:  wrapArgs(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
-			h, err := sandboxHost()
-			if err != nil {
-				return err
-			}
-			all, err := sandbox.List(h)
-			if err != nil {
-				return fmt.Errorf("sandbox list: %w", err)
-			}
-			rows := make([]jsonSandbox, 0, len(all))
-			for _, s := range all {
-				r := jsonSandbox{Name: s.Name, Running: s.Running, Workspace: s.Workspace, Network: string(s.Network),
-					Secrets: []string{}, Providers: append([]string{}, s.Providers...), Claude: s.Claude, ReadOnly: append([]string{}, s.ReadOnly...)}
-				if s.Git != nil {
-					r.Repo, r.Branch = s.Git.Repo, s.Git.Branch
-				}
-				for _, x := range s.Secrets {
-					r.Secrets = append(r.Secrets, x.Var+"="+x.Secret)
-				}
-				if !s.Created.IsZero() {
-					r.Created = s.Created.UTC().Format(time.RFC3339)
-				}
-				rows = append(rows, r)
-			}
-			out := cmd.OutOrStdout()
-			if output == "json" {
-				return writeJSON(out, rows)
-			}
-			tw := newTable(out)
-			fmt.Fprintln(tw, "NAME\tSTATUS\tWORKSPACE\tBRANCH\tNETWORK\tSECRETS")
-			for _, r := range rows {
-				status := "stopped"
-				if r.Running {
-					status = "running"
-				}
-				if r.Created == "" {
-					status = "incomplete"
-				}
-				inject := append(append([]string{}, r.Secrets...), r.Providers...)
-				if r.Claude != "" {
-					inject = append(inject, "claude:"+r.Claude)
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, status, dash(tildePath(r.Workspace, h.Paths.Home)), dash(r.Branch), dash(r.Network), dash(strings.Join(inject, ",")))
-			}
-			return tw.Flush()
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.io = streamsOf(cmd)
+			return runSandboxList(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "table or json")
+	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "table or json")
 	return cmd
 }
 
+func runSandboxList(opts *sandboxListOptions) error {
+	f, err := parseOutput(opts.output)
+	if err != nil {
+		return err
+	}
+	h, err := sandboxHost(opts.io)
+	if err != nil {
+		return err
+	}
+	all, err := sandbox.List(h)
+	if err != nil {
+		return fmt.Errorf("sandbox list: %w", err)
+	}
+	return report.Sandboxes(opts.io.Out, f, all, h.Paths)
+}
+
+type sandboxDeleteOptions struct {
+	io    *ioStreams
+	name  string
+	force bool
+}
+
 func newSandboxDeleteCmd() *cobra.Command {
-	var force bool
+	opts := &sandboxDeleteOptions{}
 	cmd := &cobra.Command{
 		Use:   "delete NAME [--force]",
 		Short: "Delete a sandbox: its home and worktree (the branch amika/NAME stays)",
@@ -279,23 +261,28 @@ your repository is touched. A running sandbox is refused; so is a worktree with 
 changes, unless --force.`,
 		Args: wrapArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			h, err := sandboxHost()
-			if err != nil {
-				return err
-			}
-			rec, err := sandbox.Delete(h, args[0], force)
-			if err != nil {
-				if errors.Is(err, sandbox.ErrNotFound) {
-					return fmt.Errorf("sandbox delete: %w", err)
-				}
-				return fmt.Errorf("sandbox delete %s: %w", args[0], err)
-			}
-			if rec.Git != nil {
-				fmt.Fprintf(cmd.ErrOrStderr(), "amika: sandbox %s deleted; branch %s stays in %s\n", args[0], rec.Git.Branch, rec.Git.Repo)
-			}
-			return nil
+			opts.io, opts.name = streamsOf(cmd), args[0]
+			return runSandboxDelete(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&force, "force", false, "also delete a worktree that holds uncommitted changes")
+	cmd.Flags().BoolVar(&opts.force, "force", false, "also delete a worktree that holds uncommitted changes")
 	return cmd
+}
+
+func runSandboxDelete(opts *sandboxDeleteOptions) error {
+	h, err := sandboxHost(opts.io)
+	if err != nil {
+		return err
+	}
+	rec, err := sandbox.Delete(h, opts.name, opts.force)
+	if errors.Is(err, sandbox.ErrNotFound) {
+		return fmt.Errorf("sandbox delete: %w", err)
+	}
+	if err != nil {
+		return fmt.Errorf("sandbox delete %s: %w", opts.name, err)
+	}
+	if rec.Git != nil {
+		fmt.Fprintf(opts.io.ErrOut, "amika: sandbox %s deleted; branch %s stays in %s\n", opts.name, rec.Git.Branch, rec.Git.Repo)
+	}
+	return nil
 }
