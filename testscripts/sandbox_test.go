@@ -203,7 +203,9 @@ func cmdPtyExpect(ts *testscript.TestScript, neg bool, args []string) {
 		mu  sync.Mutex
 		raw bytes.Buffer
 	)
+	drained := make(chan struct{})
 	go func() {
+		defer close(drained)
 		buf := make([]byte, 4096)
 		for {
 			n, err := ptmx.Read(buf)
@@ -215,8 +217,17 @@ func cmdPtyExpect(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 	}()
+	// exited closes once the command has exited and what it wrote has been read: a process
+	// can exit before the reader has seen its last output.
 	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
+	go func() {
+		cmd.Wait()
+		select {
+		case <-drained:
+		case <-time.After(2 * time.Second):
+		}
+		close(exited)
+	}()
 	screen := func() string {
 		mu.Lock()
 		defer mu.Unlock()
@@ -244,6 +255,9 @@ func cmdPtyExpect(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			select {
 			case <-exited:
+				if loc := re.FindStringIndex(screen()[min(pos, len(screen())):]); loc != nil {
+					continue // the last output arrived with the exit
+				}
 				fail("pty-expect: %s exited while waiting for %q", args[1], st.expect)
 			default:
 			}

@@ -31,10 +31,12 @@ func Secrets(w io.Writer, f Format, list []store.Secret, agents bool) error {
 		return secretsJSON(w, list)
 	}
 	head := "NAME\tTYPE\tPROVIDER"
-	cells := func(s store.Secret) (string, string, string) { return s.Name, Dash(string(s.Type)), Dash(s.Provider) }
+	cells := func(s store.Secret) (string, string, string) {
+		return s.Name, Dash(string(s.Type)), Dash(printable(s.Provider))
+	}
 	if agents {
 		head = "ID\tNAME\tTYPE"
-		cells = func(s store.Secret) (string, string, string) { return s.Name, Dash(s.Label), string(s.Type) }
+		cells = func(s store.Secret) (string, string, string) { return s.Name, Dash(printable(s.Label)), string(s.Type) }
 	}
 	tw := NewTable(w)
 	fmt.Fprintln(tw, head+"\tUPDATED\tSTORE")
