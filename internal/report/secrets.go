@@ -59,13 +59,17 @@ func Pending(w io.Writer, secrets []store.Secret) error {
 	return tw.Flush()
 }
 
-// Discovered shows resolved credentials as `secret extract` would store them: under their
-// provider's first API-key name, values masked.
+// Discovered shows resolved credentials as `secret extract` would store them: under the
+// first variable their kind is handed out as ("-" for none), values masked.
 func Discovered(w io.Writer, creds []discovery.Credential, p discovery.Paths) error {
 	tw := NewTable(w)
 	fmt.Fprintln(tw, "NAME\tPROVIDER\tKIND\tVALUE\tSOURCE")
 	for _, c := range creds {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\n", store.ExtractName(c), printable(c.Provider), c.Kind, discovery.Mask(c.Value), c.Source, printable(p.Tilde(c.File)))
+		name := store.ExtractName(c)
+		if name == "" {
+			name = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\n", name, printable(c.Provider), c.Kind, discovery.Mask(c.Value), c.Source, printable(p.Tilde(c.File)))
 	}
 	return tw.Flush()
 }
