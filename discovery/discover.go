@@ -41,6 +41,10 @@ type Credential struct {
 	// paths that start agents here (ModeHandout) do not hand it out; it still resolves
 	// its provider.
 	LeftToAgent bool
+	// Refreshable marks an OAuth token stored with what its agent needs to get a new one
+	// (a refresh token): an agent's own login that has expired still works for the agent,
+	// which refreshes it at its next start.
+	Refreshable bool
 }
 
 // Agent names the program whose own login c is ("" for none).
@@ -200,9 +204,15 @@ type KeyringItem struct {
 // Result is one discovery run: the winning credential per provider, sorted by provider,
 // every file looked at, and the warnings to show.
 type Result struct {
+	// Credentials are what `auth extract` prints: an expired OAuth token never counts.
 	Credentials []Credential
-	Files       []FileReport
-	Warnings    []Warning
+	// Handout are what the paths that start agents here resolve (ModeHandout): as
+	// Credentials, except that an agent's own login that has expired but that the agent
+	// refreshes itself (Refreshable) still takes its provider, left to the agent, so no
+	// lower-priority key replaces the agent's login while it is merely due for a refresh.
+	Handout  []Credential
+	Files    []FileReport
+	Warnings []Warning
 }
 
 // File size limits keep a run within 64 MiB of memory and well under half a second
@@ -222,6 +232,14 @@ const maxProblems = 10
 func Discover(opt Options) Result {
 	var res Result
 	won := map[string]winner{}
+	handout := map[string]Credential{}
+	take := func(creds []Credential) {
+		for _, c := range creds {
+			if _, taken := handout[c.Provider]; !taken {
+				handout[c.Provider] = c
+			}
+		}
+	}
 	var reader safefile.Reader
 	extra := opt.Extra
 	if opt.ReferenceOnly {
@@ -251,6 +269,7 @@ func Discover(opt Options) Result {
 					won[cred.Provider] = winner{cred, len(res.Files), len(rep.Found) - 1}
 				}
 			}
+			take(rep.Found)
 			res.Files = append(res.Files, rep)
 		}
 	}
@@ -307,6 +326,10 @@ func Discover(opt Options) Result {
 						won[cred.Provider] = winner{cred, len(res.Files), len(rep.Found) - 1}
 					}
 				}
+				for i := range c.handout {
+					c.handout[i].Source, c.handout[i].Priority, c.handout[i].File = src.ID, src.Priority, loc.path
+				}
+				take(c.handout)
 				rep.Listed = c.listed
 				yielded = len(c.found) > 0
 				if loc.preferred != "" && rep.State != StateMissing && (rep.State != StateMalformed || loc.evenMalformed) {
@@ -321,6 +344,10 @@ func Discover(opt Options) Result {
 		res.Credentials = append(res.Credentials, w.Credential)
 	}
 	sort.Slice(res.Credentials, func(i, j int) bool { return res.Credentials[i].Provider < res.Credentials[j].Provider })
+	for _, c := range handout {
+		res.Handout = append(res.Handout, c)
+	}
+	sort.Slice(res.Handout, func(i, j int) bool { return res.Handout[i].Provider < res.Handout[j].Provider })
 	markShadowed(res.Files, won)
 	return res
 }

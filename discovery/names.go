@@ -134,9 +134,9 @@ const (
 	// An OAuth token no variable takes comes out with an empty Name: a --format json
 	// entry, never a shell line.
 	ModePrint Mode = iota
-	// ModeHandout is every path that starts agents here (shell hooks, direnv, amika run):
-	// as ModePrint, but an agent's own login (LeftToAgent) and OAuth tokens no variable
-	// takes are left out.
+	// ModeHandout is every path that starts agents here (shell hooks, direnv, amika run),
+	// given Result.Handout: as ModePrint, but an agent's own login (LeftToAgent) and OAuth
+	// tokens no variable takes are left out.
 	ModeHandout
 	// ModeReference is `auth extract --reference-names`: the reference tool's names for
 	// every kind (anthropic → ANTHROPIC_API_KEY and CLAUDE_API_KEY, OAuth included).

@@ -86,12 +86,12 @@ func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
 		}
 		warnings = res.Warnings
 		byProvider := map[string]discovery.Credential{}
-		for _, c := range res.Credentials {
+		for _, c := range res.Handout {
 			byProvider[c.Provider] = c
 		}
 		var handed []discovery.Assignment
 		if opt.Discovered {
-			as, warns := discovery.Assignments(res.Credentials, discovery.ModeHandout)
+			as, warns := discovery.Assignments(res.Handout, discovery.ModeHandout)
 			warnings = append(warnings, warns...)
 			for _, a := range as {
 				set(a.Name, a.Value, "discovered "+a.Provider)
@@ -120,7 +120,7 @@ func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
 			return nil, warnings, fmt.Errorf("no credential discovered for provider %s (amika auth sources shows what was looked at)", strings.Join(missing, ", "))
 		}
 		for _, w := range discovery.LoginOverride(res, handed, nil) {
-			w.Reason += "; to keep the subscription, run Claude Code without it (no --provider anthropic; past an init --lazy wrapper: command claude)"
+			w.Reason += "; to keep the subscription, start Claude Code without amika run --provider anthropic or --discovered (past an amika init --lazy wrapper: command claude)"
 			warnings = append(warnings, w)
 		}
 	}

@@ -102,6 +102,7 @@ func TestResolveProviders(t *testing.T) {
 		{Provider: "openai", Value: "chatgpt-tok", Kind: discovery.KindOAuth, Source: "codex", LeftToAgent: true},
 		{Provider: "github-copilot", Value: "gho", Kind: discovery.KindOAuth, Source: "amika_oauth"},
 	}}
+	res.Handout = res.Credentials
 	for _, c := range []struct {
 		providers []string
 		want      string

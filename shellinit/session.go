@@ -30,7 +30,7 @@ func (s Session) WriteRefresh(w io.Writer, id string, inUse int) error {
 	if err != nil {
 		return err
 	}
-	as, warns := discovery.Assignments(res.Credentials, discovery.ModeHandout)
+	as, warns := discovery.Assignments(res.Handout, discovery.ModeHandout)
 	s.Warn(append(res.Warnings, warns...))
 	as = Filter(as, s.Filter)
 	r := NewRefresh(s.Shell, as, s.Lookup, WatchPaths(s.Paths), stamp, slot, stampTime)

@@ -59,7 +59,7 @@ reloads the environment; leaving the directory unloads it.`,
 					return err
 				}
 				var warns []discovery.Warning
-				as, warns = discovery.Assignments(res.Credentials, discovery.ModeHandout)
+				as, warns = discovery.Assignments(res.Handout, discovery.ModeHandout)
 				as = shellinit.Filter(as, args)
 				for _, w := range discovery.LoginOverride(res, as, nil) {
 					w.Reason += "; to keep the subscription, leave anthropic out (use amika openai …)"
