@@ -115,6 +115,23 @@ func EnvNames(provider string, kind Kind) []string {
 	return referenceNames(provider)
 }
 
+// CredentialVars lists the variables through which a credential of provider's reaches
+// its client: the names amika hands one out under (EnvNames, either kind) and the others
+// that client reads a credential from (Claude Code: ANTHROPIC_AUTH_TOKEN; Codex:
+// CODEX_ACCESS_TOKEN; Gemini CLI: GOOGLE_API_KEY). When one of them is set, the client
+// already has a credential from its environment (`amika run --if-unset`).
+func CredentialVars(provider string) []string {
+	switch provider {
+	case "anthropic":
+		return []string{"ANTHROPIC_API_KEY", "CLAUDE_API_KEY", OAuthTokenVar, "ANTHROPIC_AUTH_TOKEN"}
+	case "openai":
+		return []string{"OPENAI_API_KEY", "CODEX_API_KEY", "CODEX_ACCESS_TOKEN"}
+	case "gemini":
+		return []string{"GEMINI_API_KEY", "GOOGLE_API_KEY"}
+	}
+	return referenceNames(provider)
+}
+
 // referenceNames are the reference tool's names, the same for every kind.
 func referenceNames(provider string) []string {
 	switch provider {

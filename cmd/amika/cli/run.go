@@ -29,6 +29,9 @@ never through argv.
   --provider P               what discovery resolves for P, under the variables its
                              client reads (an API key: ANTHROPIC_API_KEY, CLAUDE_API_KEY)
   --optional                 a --provider that resolves nothing adds nothing (no error)
+  --if-unset                 add nothing discovered for a provider whose client already
+                             has a credential variable set (e.g. ANTHROPIC_API_KEY,
+                             CLAUDE_CODE_OAUTH_TOKEN or ANTHROPIC_AUTH_TOKEN for anthropic)
   --claude ID, --codex ID    a credential stored by "amika secret claude|codex push"
   --discovered               everything "amika auth extract" resolves
 
@@ -47,7 +50,7 @@ is added for it.
 				}
 				opt.Secrets = append(opt.Secrets, ref)
 			}
-			opt.Store = openStoreWithTeams
+			opt.Store, opt.Getenv = openStoreWithTeams, os.Getenv
 			opt.Discover = func() (discovery.Result, error) { return df.discover() }
 			vars, warnings, err := amikarun.Resolve(opt)
 			warn(cmd.ErrOrStderr(), warnings)
@@ -70,5 +73,6 @@ is added for it.
 	cmd.Flags().StringVar(&opt.Codex, "codex", "", "add a stored Codex credential by `ID`")
 	cmd.Flags().BoolVar(&opt.Discovered, "discovered", false, "add everything discovery resolves")
 	cmd.Flags().BoolVar(&opt.Optional, "optional", false, "a --provider that resolves nothing adds nothing instead of failing")
+	cmd.Flags().BoolVar(&opt.IfUnset, "if-unset", false, "add nothing discovered for a provider whose credential variables are already set")
 	return cmd
 }
