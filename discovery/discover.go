@@ -191,6 +191,11 @@ type Keyring struct {
 	// error, not a wait. Nil: the keyring is not read, for the reason in Unavailable.
 	Read        func(KeyringItem) (value string, found bool, err error)
 	Unavailable string
+	// Watch are the files or folders where the keyring keeps its items (e.g.
+	// gnome-keyring's <data dir>/keyrings): a change to an item changes them, which a
+	// shell hook or direnv can see without asking the keyring. Result.Watch holds them
+	// when the keyring was read.
+	Watch []string
 }
 
 // KeyringItem names one item: its service and account. On the Secret Service these are
@@ -213,6 +218,9 @@ type Result struct {
 	Handout  []Credential
 	Files    []FileReport
 	Warnings []Warning
+	// Watch are paths beyond the sources' files whose change may change the result: the
+	// keyring's storage (Keyring.Watch) when keyring items were read.
+	Watch []string
 }
 
 // File size limits keep a run within 64 MiB of memory and well under half a second
@@ -231,6 +239,9 @@ const maxProblems = 10
 // Discover reads every source and resolves one credential per provider.
 func Discover(opt Options) Result {
 	var res Result
+	if opt.Keyring != nil && opt.Keyring.Read != nil && !opt.ReferenceOnly {
+		res.Watch = opt.Keyring.Watch
+	}
 	won := map[string]winner{}
 	handout := map[string]Credential{}
 	take := func(creds []Credential) {

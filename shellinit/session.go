@@ -33,7 +33,7 @@ func (s Session) WriteRefresh(w io.Writer, id string, inUse int) error {
 	as, warns := discovery.Assignments(res.Handout, discovery.ModeHandout)
 	s.Warn(append(res.Warnings, warns...))
 	as = Filter(as, s.Filter)
-	r := NewRefresh(s.Shell, as, s.Lookup, WatchPaths(s.Paths), stamp, slot, stampTime)
+	r := NewRefresh(s.Shell, as, s.Lookup, WatchPaths(s.Paths, res), stamp, slot, stampTime)
 	s.Warn(loginOverride(res, as, r))
 	return r.Write(w)
 }

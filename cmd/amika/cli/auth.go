@@ -69,7 +69,7 @@ func agentKeyring(p discovery.Paths, homedir string) *discovery.Keyring {
 	case agentkeyring.Reader() == nil:
 		k.Unavailable = "amika reads no agent's keyring items on " + runtime.GOOS
 	default:
-		k.Read = agentkeyring.Reader()
+		k.Read, k.Watch = agentkeyring.Reader(), agentkeyring.WatchPaths(p)
 	}
 	return k
 }

@@ -53,9 +53,9 @@ reloads the environment; leaving the directory unloads it.`,
 				return err
 			}
 			var as []discovery.Assignment
+			var res discovery.Result
 			if len(refs) == 0 || len(args) > 0 {
-				res, err := df.discover()
-				if err != nil {
+				if res, err = df.discover(); err != nil {
 					return err
 				}
 				var warns []discovery.Warning
@@ -77,7 +77,7 @@ reloads the environment; leaving the directory unloads it.`,
 					extra = append(extra, shellinit.Var{Name: v.Name, Value: v.Value})
 				}
 			}
-			return shellinit.NewDirenvExport(shellinit.WatchPaths(paths), as, extra).Write(cmd.OutOrStdout())
+			return shellinit.NewDirenvExport(shellinit.WatchPaths(paths, res), as, extra).Write(cmd.OutOrStdout())
 		},
 	}
 	df.register(cmd)
