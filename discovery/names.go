@@ -132,6 +132,12 @@ func CredentialVars(provider string) []string {
 	return referenceNames(provider)
 }
 
+// KnownProviders are the canonical providers discovery's own sources yield (OpenCode's
+// entries and amika's store may hold any other).
+func KnownProviders() []string {
+	return []string{"amp", "anthropic", "gemini", "openai"}
+}
+
 // referenceNames are the reference tool's names, the same for every kind.
 func referenceNames(provider string) []string {
 	switch provider {

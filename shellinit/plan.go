@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/amika-dev/amika/discovery"
@@ -118,4 +119,45 @@ func Plan(as []discovery.Assignment, lookup func(string) (string, bool)) ([]Chan
 		}
 	}
 	return changes, strings.Join(claims, " ")
+}
+
+// CheckFilter warns about each filter word that can select nothing: neither a provider
+// amika knows (discovery.KnownProviders, or one found on this machine in res), nor a
+// variable name in upper case (NAME_API_KEY, CLAUDE_CODE_OAUTH_TOKEN, …). A word for a
+// provider amika does not know yet still counts once it is a variable's name.
+func CheckFilter(words []string, res discovery.Result) []discovery.Warning {
+	var warns []discovery.Warning
+	for _, w := range words {
+		if filterWordKnown(w, res) {
+			continue
+		}
+		warns = append(warns, discovery.Warning{Path: "filter " + strconv.QuoteToASCII(w),
+			Reason: "names no provider amika knows or found here (" + strings.Join(discovery.KnownProviders(), ", ") + ") and is no variable name (upper case, e.g. OPENAI_API_KEY): it selects nothing"})
+	}
+	return warns
+}
+
+func filterWordKnown(w string, res discovery.Result) bool {
+	if discovery.ValidName(w) && strings.ToUpper(w) == w {
+		return true
+	}
+	p := discovery.Canonical(w)
+	for _, k := range discovery.KnownProviders() {
+		if p == k {
+			return true
+		}
+	}
+	for _, f := range res.Files {
+		for _, c := range f.Found {
+			if c.Provider == p {
+				return true
+			}
+		}
+		for _, c := range f.Expired {
+			if c.Provider == p {
+				return true
+			}
+		}
+	}
+	return false
 }
