@@ -44,6 +44,19 @@ func ParseSecretRef(arg string) (SecretRef, error) {
 	return SecretRef{Var: v, Secret: secret}, nil
 }
 
+// ParseSecretRefs reads each of args as ParseSecretRef does.
+func ParseSecretRefs(args []string) ([]SecretRef, error) {
+	refs := make([]SecretRef, 0, len(args))
+	for _, a := range args {
+		ref, err := ParseSecretRef(a)
+		if err != nil {
+			return nil, err
+		}
+		refs = append(refs, ref)
+	}
+	return refs, nil
+}
+
 // Options are what to inject.
 type Options struct {
 	Secrets    []SecretRef

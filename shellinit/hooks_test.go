@@ -115,33 +115,6 @@ func TestFingerprintHidesTheValue(t *testing.T) {
 	}
 }
 
-func TestFilter(t *testing.T) {
-	as := []discovery.Assignment{
-		assign("ANTHROPIC_API_KEY", "a", "anthropic"), assign("CLAUDE_API_KEY", "a", "anthropic"),
-		assign("OPENAI_API_KEY", "o", "openai"), assign("OPENROUTER_API_KEY", "r", "openrouter"),
-	}
-	names := func(as []discovery.Assignment) string {
-		var out []string
-		for _, a := range as {
-			out = append(out, a.Name)
-		}
-		return strings.Join(out, " ")
-	}
-	for _, tt := range []struct {
-		wants []string
-		want  string
-	}{
-		{nil, "ANTHROPIC_API_KEY CLAUDE_API_KEY OPENAI_API_KEY OPENROUTER_API_KEY"},
-		{[]string{"claude"}, "ANTHROPIC_API_KEY CLAUDE_API_KEY"},
-		{[]string{"Codex", "OPENROUTER_API_KEY"}, "OPENAI_API_KEY OPENROUTER_API_KEY"},
-		{[]string{"nothing"}, ""},
-	} {
-		if got := names(Filter(as, tt.wants)); got != tt.want {
-			t.Errorf("Filter(%q) = %q, want %q", tt.wants, got, tt.want)
-		}
-	}
-}
-
 func TestParseShell(t *testing.T) {
 	for _, ok := range []string{"bash", "zsh", "fish"} {
 		if _, err := ParseShell(ok); err != nil {

@@ -10,7 +10,7 @@ import (
 // Session is what init and refresh need from the command line and the machine.
 type Session struct {
 	Shell    Shell
-	Filter   []string
+	Filter   []string // what to keep (discovery.Select): providers and variable names
 	Paths    discovery.Paths
 	Lookup   func(string) (string, bool)
 	Discover func() (discovery.Result, error)
@@ -37,7 +37,7 @@ func (s Session) writeRefresh(w io.Writer, id string, inUse int) (discovery.Resu
 	}
 	as, warns := discovery.Assignments(res.Handout, discovery.ModeHandout)
 	s.Warn(append(res.Warnings, warns...))
-	as = Filter(as, s.Filter)
+	as = discovery.Select(s.Filter).Assignments(as)
 	r := NewRefresh(s.Shell, as, s.Lookup, WatchPaths(s.Paths, res), stamp, slot, stampTime)
 	s.Warn(loginOverride(res, as, r))
 	return res, r.Write(w)
@@ -45,8 +45,8 @@ func (s Session) writeRefresh(w io.Writer, id string, inUse int) (discovery.Resu
 
 // WriteInit prints what `amika init` prints: the hook, then the first refresh inline (so the
 // rest of the rc file already sees the variables, without a second process), then the
-// completion script. It warns about a filter word that selects nothing (CheckFilter). In lazy mode it prints the wrappers and unsets what amika exported in
-// a parent shell.
+// completion script. It warns about a filter word that selects nothing (CheckFilter). In
+// lazy mode it prints the wrappers and unsets what amika exported in a parent shell.
 func (s Session) WriteInit(w io.Writer, h Hook, completion func(io.Writer) error) error {
 	h.Shell = s.Shell
 	if err := h.Write(w); err != nil {

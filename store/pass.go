@@ -314,6 +314,3 @@ func (b *Pass) forDiscovery() (stored, error) {
 func (b *Pass) stored() discovery.StoredSecrets {
 	return storedRow(b.engine.SecretsDir(), b.forDiscovery)
 }
-
-// DiscoveryRow is the store as one row of discovery (team stores are rows of their own).
-func (b *Pass) DiscoveryRow() discovery.StoredSecrets { return b.stored() }

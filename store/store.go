@@ -4,6 +4,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -216,9 +217,15 @@ func Infer(s Secret) Secret {
 	return s
 }
 
-// StampPath is touched after every successful write to the store, whichever backend, so
-// shell hooks can notice store changes with a cheap mtime test.
-func StampPath(p discovery.Paths) string { return p.StoreStamp() }
+// Names are the secrets' names, sorted.
+func Names(secrets []Secret) []string {
+	out := make([]string, len(secrets))
+	for i, s := range secrets {
+		out[i] = s.Name
+	}
+	sort.Strings(out)
+	return out
+}
 
 // merge carries the creation time over from the secret being replaced and sets times.
 func merge(next Secret, prev *Meta, now time.Time) Secret {

@@ -209,13 +209,13 @@ func (o *Opener) Status() (Choice, []Store, error) {
 	return c, out, nil
 }
 
-// Discovery is the amika_keychain source as discovery reads it for paths p: the keyring
+// storedSources are the amika_keychain source as discovery reads it for paths p: the keyring
 // first when it is the chosen backend, then keychain.json, each one row. For another home
 // than the user's (--homedir), only that home's keychain.json: the keyring belongs to the
 // session, not to that directory, and --homedir is how CI gets results from fixtures
 // alone. Only provider-style names (NAME_API_KEY, …) and agents' OAuth credentials are
 // read.
-func (o *Opener) Discovery(p discovery.Paths) []discovery.StoredSecrets {
+func (o *Opener) storedSources(p discovery.Paths) []discovery.StoredSecrets {
 	file := NewFile(p).stored()
 	if own, err := discovery.ResolvePaths("", o.getenv); err == nil && filepath.Clean(own.Home) != filepath.Clean(p.Home) {
 		return []discovery.StoredSecrets{file} // decided without probing the keyring
@@ -284,4 +284,53 @@ func storedRow(label string, read func() (stored, error)) discovery.StoredSecret
 		}
 		return out, err
 	}}
+}
+
+// Find returns the secrets named, from the backends that list them or, for a name no
+// backend lists (stored by another tool, say), from a plain read. Names none holds are
+// one NotFound error.
+func (s *Stores) Find(names ...string) ([]Secret, error) {
+	list, _, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	var found []Secret
+	var missing []string
+	for _, n := range names {
+		held := false
+		for _, x := range list {
+			if x.Name == n {
+				found, held = append(found, x), true
+			}
+		}
+		if !held {
+			if x, err := s.Get(n); err == nil {
+				found, held = append(found, x), true
+			}
+		}
+		if !held {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, s.NotFound(missing...)
+	}
+	return found, nil
+}
+
+// WhereOf says where secrets live: the backends holding them, in store order, or where
+// writes go when none does.
+func (s *Stores) WhereOf(secrets []Secret) string {
+	var places []string
+	seen := map[string]bool{}
+	for _, x := range secrets {
+		if b := s.Backend(x.Store); b != nil && !seen[x.Store] {
+			seen[x.Store] = true
+			places = append(places, b.Where())
+		}
+	}
+	if len(places) == 0 {
+		return s.Where()
+	}
+	return strings.Join(places, " and ")
 }

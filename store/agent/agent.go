@@ -20,6 +20,17 @@ import (
 	"github.com/amika-dev/amika/store"
 )
 
+// Title is how messages name an agent: Claude, Codex.
+func Title(agent string) string {
+	switch agent {
+	case "claude":
+		return "Claude"
+	case "codex":
+		return "Codex"
+	}
+	return agent
+}
+
 // Provider is the canonical provider of an agent's credentials: claude → anthropic,
 // codex → openai, as discovery canonicalizes them.
 func Provider(agent string) string { return discovery.Canonical(agent) }
@@ -52,10 +63,14 @@ func (c Candidate) Masked() string {
 const maxCredentialFile = 1 << 20
 
 // Find lists the credentials of agent on this machine: its files, the API key in the
-// environment, and on macOS Claude Code's Keychain item. want filters by type ("" for all).
-// A file of the agent's that cannot be read (a FIFO, a device, too large, malformed) is a
-// warning; the others still count.
+// environment, and on macOS Claude Code's Keychain item. want filters by type ("" for all);
+// for an API key, the one in the environment, when set, is the only one. A file of the
+// agent's that cannot be read (a FIFO, a device, too large, malformed) is a warning; the
+// others still count.
 func Find(agent string, p discovery.Paths, getenv func(string) string, want store.Type) ([]Candidate, []discovery.Warning) {
+	if v := strings.TrimSpace(getenv(EnvKey(agent))); v != "" && want == store.TypeAPIKey {
+		return []Candidate{{Agent: agent, Type: want, Value: v, Origin: "$" + EnvKey(agent)}}, nil
+	}
 	var out []Candidate
 	var warns []discovery.Warning
 	add := func(c Candidate) {
@@ -151,6 +166,42 @@ func FromValue(agent string, t store.Type, value, origin string) (Candidate, err
 		value = compact([]byte(value))
 	}
 	return Candidate{Agent: agent, Type: t, Value: value, Origin: origin}, nil
+}
+
+// Given is a credential the user gives for agent: value, or else the contents of file.
+// t "" takes it for an OAuth credential when it is the agent's OAuth JSON, else for an API
+// key.
+func Given(agent string, t store.Type, value, file string) (Candidate, error) {
+	v, origin := value, "--value"
+	if file != "" {
+		data, err := safefile.ReadInput(file, store.MaxValueLen)
+		if errors.Is(err, fs.ErrNotExist) {
+			return Candidate{}, fmt.Errorf("%s: no such file or directory", file)
+		}
+		if err != nil {
+			return Candidate{}, fmt.Errorf("%s: %v", file, err)
+		}
+		v, origin = string(data), file
+	}
+	if t == "" {
+		t = store.TypeAPIKey
+		if _, err := AccessToken(agent, strings.TrimSpace(v)); err == nil {
+			t = store.TypeOAuth
+		}
+	}
+	return FromValue(agent, t, v, origin)
+}
+
+// Secret is c as stored under label (DefaultLabel for its type when empty): named
+// ID(agent, label), its metadata saying whose and what it is.
+func (c Candidate) Secret(label string) (store.Secret, error) {
+	if err := store.ValidateValue(c.Agent, c.Value); err != nil {
+		return store.Secret{}, err
+	}
+	if label == "" {
+		label = DefaultLabel(c.Type)
+	}
+	return store.Secret{Name: ID(c.Agent, label), Value: c.Value, Meta: store.Meta{Type: c.Type, Provider: Provider(c.Agent), Origin: c.Origin, Agent: c.Agent, Label: label}}, nil
 }
 
 // AccessToken reads the access token out of an OAuth credential JSON: Claude Code's

@@ -57,6 +57,7 @@ var topLevel = []struct {
 	{"init", newInitCmd},
 	{"direnv", newDirenvCmd},
 	{"store", newStoreCmd},
+	{"sandbox", newSandboxCmd},
 }
 
 // NewRoot builds the whole command tree.
