@@ -334,3 +334,52 @@ func TestHandoutExpiredLogin(t *testing.T) {
 		}
 	}
 }
+
+// The store's secrets are read by what their metadata says: kind, agent, expiry.
+func TestStoredEntries(t *testing.T) {
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	entries := []StoredEntry{
+		{Name: "ANTHROPIC_API_KEY", Value: "sk-ant-oat01-copied", Kind: KindOAuth},
+		{Name: "CLAUDE_CODE_OAUTH_TOKEN", Value: "tok-by-name"},
+		{Name: "GROQ_API_KEY", Value: "gsk-1"},
+		{Name: "claude-old", Agent: "claude", Kind: KindOAuth, Value: `{"claudeAiOauth":{"accessToken":"sk-ant-oat01-old","expiresAt":1000}}`},
+		{Name: "claude-setup", Agent: "claude", Kind: KindOAuth, Value: "sk-ant-oat01-setup", Expires: now.Add(-time.Hour)},
+		{Name: "codex-api-key", Agent: "codex", Kind: KindAPIKey, Value: "sk-proj-1"},
+		{Name: "codex-oauth", Agent: "codex", Kind: KindOAuth, Value: `{"tokens":{"access_token":"x"}}`},
+		{Name: "claude-key", Agent: "claude", Kind: KindAPIKey, Value: "sk-ant-oat01-typed-as-key"},
+		{Name: "my-token", Value: "sk-ant-api03-not-read"},
+	}
+	row := []StoredSecrets{{Label: "store", Read: func() (Stored, error) { return Stored{Entries: entries}, nil }}}
+	p := Paths{Home: t.TempDir()}
+	res := Discover(Options{Paths: p, Now: now, Stored: row})
+	var f FileReport
+	for _, x := range res.Files {
+		if x.Source == "amika_keychain" {
+			f = x
+		}
+	}
+	var got []string
+	for _, c := range f.Found {
+		got = append(got, c.Provider+"/"+string(c.Kind)+"="+c.Value)
+	}
+	want := "anthropic/oauth=sk-ant-oat01-copied anthropic/oauth=tok-by-name groq/api_key=gsk-1 anthropic/oauth=sk-ant-oat01-typed-as-key openai/api_key=sk-proj-1"
+	if strings.Join(got, " ") != want {
+		t.Errorf("found %s\nwant  %s", strings.Join(got, " "), want)
+	}
+	if len(f.Expired) != 2 || len(f.Listed) != 1 || f.Listed[0].Name != "codex-oauth" {
+		t.Errorf("expired %v, listed %v", f.Expired, f.Listed)
+	}
+	for _, c := range f.Found {
+		if c.LeftToAgent {
+			t.Errorf("%s left to its agent", c.Value)
+		}
+	}
+	res = Discover(Options{Paths: p, Now: now, NoOAuth: true, Stored: row})
+	for _, x := range res.Files {
+		for _, c := range x.Found {
+			if c.Kind == KindOAuth {
+				t.Errorf("--no-oauth: %s", c.Value)
+			}
+		}
+	}
+}

@@ -94,6 +94,19 @@ func quoteName(s string) string {
 	return strconv.QuoteToASCII(s)
 }
 
+// Printable shows text from a file on one line of a terminal: text holding control or
+// non-ASCII characters (or a quote or backslash) is quoted with them escaped, so nothing read
+// from a file can move the cursor, change colours or forge a row. Plain text is shown as it
+// is.
+func Printable(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return strconv.QuoteToASCII(s)
+		}
+	}
+	return s
+}
+
 // OAuthTokenVar is the variable Claude Code reads an OAuth token from.
 const OAuthTokenVar = "CLAUDE_CODE_OAUTH_TOKEN"
 

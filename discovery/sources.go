@@ -405,6 +405,42 @@ func parseClaudeOAuth(data []byte, c *parseContext) error {
 	return nil
 }
 
+// claudeOAuthJSON reads the access token and its expiry out of a Claude OAuth credential
+// JSON kept in amika's store: Claude Code's {"claudeAiOauth":{…}}, or the inner object alone.
+func claudeOAuthJSON(data []byte) (string, time.Time, error) {
+	var inner []byte
+	err := scanObject(data, func(key string, value []byte) bool {
+		if key == "claudeAiOauth" {
+			inner = value
+		}
+		return true
+	})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	field := "claudeAiOauth"
+	if isNull(inner) {
+		inner, field = data, ""
+	}
+	m, err := fields(field, inner, "accessToken", "expiresAt")
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	prefix := ""
+	if field != "" {
+		prefix = field + "."
+	}
+	token, err := optString(prefix+"accessToken", m[0])
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if strings.TrimSpace(token) == "" {
+		return "", time.Time{}, fmt.Errorf("no %saccessToken string", prefix)
+	}
+	expires, err := parseExpiry(prefix+"expiresAt", m[1], true)
+	return token, expires, err
+}
+
 // parseExpiry reads epoch milliseconds (a number) or, when allowString, an RFC 3339 string.
 // Absent or null means no expiry (the zero time).
 func parseExpiry(field string, raw []byte, allowString bool) (time.Time, error) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/amika-dev/amika/discovery"
 	"github.com/amika-dev/amika/store"
@@ -44,14 +45,20 @@ func ParseSecretRef(arg string) (SecretRef, error) {
 	return SecretRef{Var: v, Secret: secret}, nil
 }
 
-// ParseSecretRefs reads each of args as ParseSecretRef does.
+// ParseSecretRefs reads every --secret. A variable named twice is an error naming it:
+// which of the two was meant is not amika's to guess.
 func ParseSecretRefs(args []string) ([]SecretRef, error) {
 	refs := make([]SecretRef, 0, len(args))
+	seen := make(map[string]bool, len(args))
 	for _, a := range args {
 		ref, err := ParseSecretRef(a)
 		if err != nil {
 			return nil, err
 		}
+		if seen[ref.Var] {
+			return nil, fmt.Errorf("--secret: the variable %s is given more than once; give each variable once", ref.Var)
+		}
+		seen[ref.Var] = true
 		refs = append(refs, ref)
 	}
 	return refs, nil
@@ -77,6 +84,8 @@ type Options struct {
 	Store func() (store.Store, error)
 	// Discover runs discovery; called only for --provider and --discovered.
 	Discover func() (discovery.Result, error)
+	// Now is the time stored OAuth expiries are compared with; zero: time.Now().
+	Now time.Time
 }
 
 // Var is one variable to add to the command's environment.
@@ -95,6 +104,9 @@ type Var struct {
 // as CLAUDE_CODE_OAUTH_TOKEN only. A credential named explicitly (--claude, --codex,
 // --secret) is handed over even when it is an OAuth token, in the form its client takes.
 func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
 	vars := map[string]Var{}
 	set := func(name, value, from string) { vars[name] = Var{name, value, from} }
 	var warnings []discovery.Warning
@@ -174,7 +186,7 @@ func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
 			if err != nil {
 				return nil, warnings, err
 			}
-			value, oauth, err := credentialValue(s)
+			value, oauth, err := credentialValue(s, opt.Now)
 			if err != nil {
 				return nil, warnings, err
 			}
@@ -200,7 +212,7 @@ func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
 			if err != nil {
 				return nil, warnings, err
 			}
-			value, oauth, err := credentialValue(s)
+			value, oauth, err := credentialValue(s, opt.Now)
 			if err != nil {
 				return nil, warnings, err
 			}
@@ -250,30 +262,43 @@ func agentName(a string) string {
 }
 
 func isAnthropic(s store.Secret) bool {
-	return s.Agent == "claude" || s.Provider == "anthropic"
+	return s.Agent == "claude" || s.Provider == "anthropic" || store.IsAnthropicOAuth(s.Value)
 }
 
 // credentialValue is what goes into the environment for a stored secret: its value, or for
-// an agent's OAuth credential JSON, the access token in it.
-func credentialValue(s store.Secret) (value string, oauth bool, err error) {
-	if s.Type != store.TypeOAuth {
+// an agent's OAuth credential JSON, the access token in it. An OAuth token past its expiry
+// (the JSON's, else the one recorded) is an error: a token handed over in the environment
+// cannot be refreshed, and would only fail later, inside the agent.
+func credentialValue(s store.Secret, now time.Time) (value string, oauth bool, err error) {
+	if !s.IsOAuth() {
 		return s.Value, false, nil
 	}
-	a := s.Agent
-	if a == "" {
-		a = "claude"
-		if s.Provider == "openai" {
-			a = "codex"
+	value, expires := s.Value, s.Expires.Time
+	if strings.HasPrefix(strings.TrimSpace(s.Value), "{") {
+		a := s.Agent
+		if a == "" {
+			a = "claude"
+			if s.Provider == "openai" {
+				a = "codex"
+			}
+		}
+		o, err := agent.ParseOAuth(a, s.Value)
+		if err != nil {
+			return "", true, fmt.Errorf("secret %s: %v", s.Name, err)
+		}
+		value = o.Token
+		if !o.Expires.IsZero() {
+			expires = o.Expires
 		}
 	}
-	if !strings.HasPrefix(strings.TrimSpace(s.Value), "{") {
-		return s.Value, true, nil // a bare token
+	if !expires.IsZero() && !expires.After(now) {
+		hint := "store a current one"
+		if isAnthropic(s) {
+			hint = "store a long-lived token: claude setup-token, then amika secret claude push --type oauth"
+		}
+		return "", true, fmt.Errorf("secret %s: its OAuth token expired at %s, and a token handed over in the environment cannot be refreshed: %s", s.Name, expires.UTC().Format(time.RFC3339), hint)
 	}
-	tok, err := agent.AccessToken(a, s.Value)
-	if err != nil {
-		return "", true, fmt.Errorf("secret %s: %v", s.Name, err)
-	}
-	return tok, true, nil
+	return value, true, nil
 }
 
 // Environ is base with vars set, replacing any variable of the same name.

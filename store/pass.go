@@ -117,7 +117,7 @@ func (b *Pass) WatchPaths() []string {
 var ctxBackground = context.Background()
 
 // amika's metadata lines, in the order they are written.
-var passKeys = []string{"type", "provider", "created", "updated", "origin", "agent", "label"}
+var passKeys = []string{"type", "provider", "created", "updated", "origin", "agent", "label", "expires"}
 
 func isPassKey(k string) bool {
 	for _, x := range passKeys {
@@ -136,6 +136,9 @@ func fromEntry(e pass.Entry) Secret {
 	}
 	if t, err := time.Parse(time.RFC3339, e.Get("updated")); err == nil {
 		s.Updated = timeOf(t)
+	}
+	if t, err := time.Parse(time.RFC3339, e.Get("expires")); err == nil {
+		s.Expires = timeOf(t)
 	}
 	switch s.Type {
 	case TypeAPIKey, TypeOAuth, TypeGeneric:
@@ -161,6 +164,7 @@ func toEntry(s Secret, prev *pass.Entry) pass.Entry {
 	add("origin", s.Origin)
 	add("agent", s.Agent)
 	add("label", s.Label)
+	add("expires", s.Expires.String())
 	if prev != nil {
 		for _, f := range prev.Fields {
 			if f.Key == "" || !isPassKey(f.Key) {
@@ -270,12 +274,12 @@ func reason(err error) string {
 }
 
 // isAgentID says whether a name may be an agent's credential (claude-LABEL, codex-LABEL),
-// which discovery takes when it is an OAuth login.
+// which discovery takes when its metadata names the agent.
 func isAgentID(name string) bool {
 	return strings.HasPrefix(name, "claude-") || strings.HasPrefix(name, "codex-")
 }
 
-// forDiscovery decrypts what discovery takes: provider-style names, and agents' OAuth
+// forDiscovery decrypts what discovery takes: provider-style names, and agents'
 // credentials. Any failure fails the whole store: a locked key locks all of it, and a store
 // read in part would resolve differently from one read whole.
 func (b *Pass) forDiscovery() (stored, error) {
@@ -292,7 +296,7 @@ func (b *Pass) forDiscovery() (stored, error) {
 			want = append(want, n)
 		}
 	}
-	st := stored{variables: map[string]string{}}
+	var st stored
 	for _, r := range b.engine.GetMany(ctxBackground, want) {
 		if r.Err != nil {
 			if errors.Is(r.Err, pass.ErrLocked) {
@@ -300,12 +304,8 @@ func (b *Pass) forDiscovery() (stored, error) {
 			}
 			return stored{}, fmt.Errorf("%s.gpg: %s", r.Name, reason(r.Err))
 		}
-		s := fromEntry(r.Entry)
-		switch {
-		case variableName(r.Name):
-			st.variables[r.Name] = s.Value
-		case isLogin(s.Meta):
-			st.logins = append(st.logins, discovery.StoredLogin{Name: r.Name, Agent: s.Agent, JSON: s.Value})
+		if s := fromEntry(r.Entry); forDiscovery(r.Name, s.Meta) {
+			st.entries = append(st.entries, entry(s))
 		}
 	}
 	return st, nil

@@ -238,23 +238,33 @@ func (o *Opener) storedSources(p discovery.Paths) []discovery.StoredSecrets {
 	return []discovery.StoredSecrets{NewKeyring(own).stored(), file}
 }
 
-// stored is what a backend gives discovery: the values of variable-style names, and the
-// agents' OAuth credentials.
+// stored is what a backend gives discovery: the secrets it takes, with their metadata.
 type stored struct {
-	variables map[string]string
-	logins    []discovery.StoredLogin
-	warnings  []Warning
+	entries  []discovery.StoredEntry
+	warnings []Warning
 }
 
-// isLogin says whether discovery gets a secret as an agent's login: an agent's OAuth
-// credential, which is the agent's own JSON.
-func isLogin(m Meta) bool { return m.Agent != "" && m.Type == TypeOAuth }
-
 // variableName says whether discovery reads a secret by its name: ANTHROPIC_API_KEY,
-// GROQ_API_KEY, …
+// GROQ_API_KEY, …, CLAUDE_CODE_OAUTH_TOKEN.
 func variableName(name string) bool {
 	_, ok := discovery.ProviderForVariable(name)
-	return ok
+	return ok || strings.EqualFold(name, discovery.OAuthTokenVar)
+}
+
+// forDiscovery says whether discovery takes a secret: one under a variable-style name, or
+// an agent's credential (`amika secret claude|codex push`), whichever its type.
+func forDiscovery(name string, m Meta) bool { return variableName(name) || m.Agent != "" }
+
+// entry is a secret as discovery takes it: its value and what its metadata says of it.
+func entry(s Secret) discovery.StoredEntry {
+	e := discovery.StoredEntry{Name: s.Name, Value: s.Value, Agent: s.Agent, Expires: s.Expires.Time}
+	switch s.Type {
+	case TypeAPIKey:
+		e.Kind = discovery.KindAPIKey
+	case TypeOAuth:
+		e.Kind = discovery.KindOAuth
+	}
+	return e
 }
 
 // storedRow turns a backend's secrets into a discovery row. A value that is not UTF-8 text
@@ -263,20 +273,16 @@ func variableName(name string) bool {
 func storedRow(label string, read func() (stored, error)) discovery.StoredSecrets {
 	return discovery.StoredSecrets{Label: label, Read: func() (discovery.Stored, error) {
 		st, err := read()
-		out := discovery.Stored{Variables: st.variables, Logins: st.logins}
+		var out discovery.Stored
 		for _, w := range st.warnings {
 			out.Problems = append(out.Problems, w.What)
 		}
-		var bad []string
-		for name, v := range out.Variables {
-			if !utf8.ValidString(v) {
-				bad = append(bad, name)
-				delete(out.Variables, name)
+		for _, e := range st.entries {
+			if !utf8.ValidString(e.Value) {
+				out.Problems = append(out.Problems, entryText(e.Name)+" skipped: the value is not UTF-8 text")
+				continue
 			}
-		}
-		sort.Strings(bad)
-		for _, name := range bad {
-			out.Problems = append(out.Problems, entryText(name)+" skipped: the value is not UTF-8 text")
+			out.Entries = append(out.Entries, e)
 		}
 		var se *storeError
 		if errors.As(err, &se) {

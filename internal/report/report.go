@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
+	"strings"
 	"text/tabwriter"
+
+	"github.com/amika-dev/amika/discovery"
 )
 
 // Format is how a listing is shown: a table for people, or JSON for programs.
@@ -48,12 +50,15 @@ func Plural(n int, one, many string) string {
 }
 
 // printable shows a name from a file on one line: a name holding control or non-ASCII
-// characters is quoted with them escaped.
-func printable(name string) string {
-	for i := 0; i < len(name); i++ {
-		if c := name[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			return strconv.QuoteToASCII(name)
-		}
+// characters is quoted with them escaped (discovery.Printable).
+func printable(name string) string { return discovery.Printable(name) }
+
+// PrintableList shows items read from a file or a store on one line, each escaped as
+// printable does, separated by commas.
+func PrintableList(items []string) string {
+	out := make([]string, len(items))
+	for i, x := range items {
+		out[i] = printable(x)
 	}
-	return name
+	return strings.Join(out, ", ")
 }

@@ -31,10 +31,12 @@ func Secrets(w io.Writer, f Format, list []store.Secret, agents bool) error {
 		return secretsJSON(w, list)
 	}
 	head := "NAME\tTYPE\tPROVIDER"
-	cells := func(s store.Secret) (string, string, string) { return s.Name, Dash(string(s.Type)), Dash(s.Provider) }
+	cells := func(s store.Secret) (string, string, string) {
+		return s.Name, Dash(string(s.Type)), Dash(printable(s.Provider))
+	}
 	if agents {
 		head = "ID\tNAME\tTYPE"
-		cells = func(s store.Secret) (string, string, string) { return s.Name, Dash(s.Label), string(s.Type) }
+		cells = func(s store.Secret) (string, string, string) { return s.Name, Dash(printable(s.Label)), string(s.Type) }
 	}
 	tw := NewTable(w)
 	fmt.Fprintln(tw, head+"\tUPDATED\tSTORE")
@@ -55,13 +57,17 @@ func Pending(w io.Writer, secrets []store.Secret) error {
 	return tw.Flush()
 }
 
-// Discovered shows resolved credentials as `secret extract` would store them: under their
-// provider's first API-key name, values masked.
+// Discovered shows resolved credentials as `secret extract` would store them: under the
+// first variable their kind is handed out as ("-" for none), values masked.
 func Discovered(w io.Writer, creds []discovery.Credential, p discovery.Paths) error {
 	tw := NewTable(w)
 	fmt.Fprintln(tw, "NAME\tPROVIDER\tKIND\tVALUE\tSOURCE")
 	for _, c := range creds {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\n", store.ExtractName(c), c.Provider, c.Kind, discovery.Mask(c.Value), c.Source, p.Tilde(c.File))
+		name := store.ExtractName(c)
+		if name == "" {
+			name = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\n", name, c.Provider, c.Kind, discovery.Mask(c.Value), c.Source, p.Tilde(c.File))
 	}
 	return tw.Flush()
 }

@@ -100,7 +100,7 @@ func Members(w, errOut io.Writer, f Format, scope, file string, members []pass.M
 		if m.Yours {
 			you = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", fpr, Dash(uid), Dash(you))
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", printable(fpr), Dash(printable(uid)), Dash(you))
 	}
 	return tw.Flush()
 }

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/amika-dev/amika/discovery"
 )
 
 // ErrNotGit is a store that is not a git repository where one is needed.
@@ -55,10 +57,13 @@ func (e *gitError) Error() string {
 	if e.line == "" {
 		return "git " + e.args[0] + " failed"
 	}
-	return "git " + e.args[0] + ": " + e.line
+	// git's reason may quote a remote's message or a file of the repository.
+	return "git " + e.args[0] + ": " + discovery.Printable(e.line)
 }
 
-// git runs git in the store's directory and returns its standard output.
+// git runs git in the store's directory and returns its standard output. Operands that
+// come from the repository or its configuration (paths, remotes, branches) follow "--" or
+// a fixed prefix ("refs/…"), so none is ever read as an option.
 func (s *Store) git(ctx context.Context, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, gitTimeout)
 	defer cancel()
@@ -191,8 +196,9 @@ type SyncResult struct {
 	Remote  string   // "origin/main"
 	Changed []string // files the pull changed, relative to the store
 	Pushed  bool
-	// RecipientsBefore and RecipientsAfter are the .gpg-id lines before and after the pull,
-	// when the pull changed them.
+	// RecipientsBefore and RecipientsAfter are the recipients of .gpg-id before and after
+	// the pull, when the pull changed them, as messages may show them: fingerprints and key
+	// IDs as they are, other lines by their number (never their text).
 	RecipientsBefore, RecipientsAfter []string
 }
 
@@ -238,12 +244,12 @@ func (s *Store) sync(ctx context.Context) (SyncResult, error) {
 	} else if strings.TrimSpace(out) != "" {
 		return res, fmt.Errorf("%s: uncommitted changes in the repository; commit or undo them first (`git -C %s status`)", s.cfg.Dir, s.cfg.Dir)
 	}
-	idBefore := s.recipientLines()
+	idBefore := s.gpgIDState()
 	before, _ := s.git(ctx, "rev-parse", "-q", "--verify", "HEAD")
 	before = strings.TrimSpace(before)
 	tracking := "refs/remotes/" + remote + "/" + merge
 	for attempt := 1; ; attempt++ {
-		if _, err := s.git(ctx, "fetch", "-q", remote, "+refs/heads/"+merge+":"+tracking); err != nil {
+		if _, err := s.git(ctx, "fetch", "-q", "--", remote, "+refs/heads/"+merge+":"+tracking); err != nil {
 			var ge *gitError
 			if !errors.As(err, &ge) || !strings.Contains(ge.line, "couldn't find remote ref") {
 				return res, fmt.Errorf("%s: %w", s.cfg.Dir, err)
@@ -254,7 +260,7 @@ func (s *Store) sync(ctx context.Context) (SyncResult, error) {
 		switch {
 		case tracking != "" && before == "":
 			// A clone made before anything was pushed: take the remote branch as it is.
-			if _, err := s.git(ctx, "checkout", "-q", "-B", branch, tracking); err != nil {
+			if _, err := s.git(ctx, "checkout", "-q", "-B", branch, tracking, "--"); err != nil {
 				return res, fmt.Errorf("%s: %w", s.cfg.Dir, err)
 			}
 		case tracking != "":
@@ -270,12 +276,12 @@ func (s *Store) sync(ctx context.Context) (SyncResult, error) {
 		if !ahead {
 			break
 		}
-		_, err := s.git(ctx, "push", "-q", remote, "HEAD:refs/heads/"+merge)
+		_, err := s.git(ctx, "push", "-q", "--", remote, "HEAD:refs/heads/"+merge)
 		if err == nil {
 			res.Pushed = true
 			if tracking == "" {
 				tracking = "refs/remotes/" + remote + "/" + merge
-				s.git(ctx, "fetch", "-q", remote, "+refs/heads/"+merge+":"+tracking)
+				s.git(ctx, "fetch", "-q", "--", remote, "+refs/heads/"+merge+":"+tracking)
 			}
 			break
 		}
@@ -310,8 +316,8 @@ func (s *Store) sync(ctx context.Context) (SyncResult, error) {
 			}
 		}
 	}
-	if idAfter := s.recipientLines(); idBefore != nil && strings.Join(idBefore, "\n") != strings.Join(idAfter, "\n") {
-		res.RecipientsBefore, res.RecipientsAfter = idBefore, idAfter
+	if idAfter := s.gpgIDState(); idBefore.exists && idBefore.ids != idAfter.ids {
+		res.RecipientsBefore, res.RecipientsAfter = idBefore.shown, idAfter.shown
 	}
 	return res, nil
 }
@@ -360,7 +366,7 @@ func (s *Store) rebase(ctx context.Context, onto, display string) error {
 	var files []string
 	for _, p := range strings.Split(conflicted, "\x00") {
 		if p != "" {
-			files = append(files, p)
+			files = append(files, discovery.Printable(p))
 		}
 	}
 	if _, aerr := s.git(ctx, "rebase", "--abort"); aerr != nil && len(files) == 0 {
@@ -370,15 +376,4 @@ func (s *Store) rebase(ctx context.Context, onto, display string) error {
 		return fmt.Errorf("%s: %w", s.cfg.Dir, err)
 	}
 	return fmt.Errorf("%s: %w: %s changed both here and on %s; nothing was merged and your commits stay local: resolve with `git -C %s pull --rebase`, then sync again", s.cfg.Dir, ErrConflict, strings.Join(files, ", "), display, s.cfg.Dir)
-}
-
-// recipientLines is the content of the .gpg-id governing amika's secrets, for comparing
-// before and after a pull.
-func (s *Store) recipientLines() []string {
-	f := s.gpgIDFile(s.SecretsDir())
-	if f == "" {
-		return nil
-	}
-	ids, _ := readGPGID(f)
-	return ids
 }

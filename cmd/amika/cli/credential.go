@@ -34,10 +34,10 @@ git credentials (protocol=, host=, path=, username=, …) are kept in the amika 
 provider=NAME answers with that provider's API key as amika auth extract finds it, never
 with an OAuth token (only OAuth found: exit status 1 and why). git asking for a provider's
 API host (api.anthropic.com, api.openai.com, …) gets the key only over https to exactly that
-host. name=SECRET answers with a stored secret.
+host. name=SECRET answers with a stored secret (your own store, then the team stores).
 
 The bare form prints only the API key or secret and a newline (exit status 1 when there is
-none), for Claude Code's apiKeyHelper and $(…):
+none, or when the secret is an OAuth token), for Claude Code's apiKeyHelper and $(…):
   amika credential get anthropic
   export OPENAI_API_KEY="$(amika credential get openai)"
 
@@ -64,7 +64,8 @@ func runCredential(opts *credentialOptions) error {
 		return err
 	}
 	opt := helper.Options{
-		OpenStore: openStore,
+		OpenStore:  openStore,
+		OpenLookup: openStoreWithTeams,
 		Discover: func() (discovery.Result, error) {
 			res, err := opts.df.discover()
 			warn(opts.io.ErrOut, res.Warnings)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -37,8 +38,11 @@ func newAgentPushCmd(name string) *cobra.Command {
 		Short: fmt.Sprintf("Store a %s credential, chosen among those found on this machine", agent.Title(name)),
 		Long: fmt.Sprintf(`Store a %[1]s credential. With no flags, amika lists the %[1]s credentials on this
 machine (its files, $%[2]s, and on macOS the Keychain) and lets you choose.
---type oauth takes the OAuth credential JSON whole (refresh token included);
---type api_key without --value takes $%[2]s. The credential is stored as
+--type oauth takes the OAuth credential JSON whole (refresh token included), or for
+Claude a bare token (what "claude setup-token" prints); without --type, an OAuth JSON or
+an sk-ant-oat token is oauth. --type api_key without --value takes $%[2]s.
+An OAuth credential keeps its expiry: one already past it is stored with a warning, and
+amika hands it out nowhere. The credential is stored as
 %[3]s-LABEL (LABEL from --name, default "oauth" or "api-key"): that ID is what
 "amika run --%[3]s ID" and "amika run --secret env:VAR=ID" take.
 With --yes and several credentials found, the first one listed is stored.`, agent.Title(name), agent.EnvKey(name), name),
@@ -89,6 +93,9 @@ func runAgentPush(opts *agentPushOptions) error {
 	if err := st.Set(s); err != nil {
 		return err
 	}
+	if w := chosen.ExpiryWarning(time.Now()); w != "" {
+		fmt.Fprintf(opts.io.ErrOut, "amika: warning: %s\n", w)
+	}
 	fmt.Fprintf(opts.io.ErrOut, "amika: stored %s %s from %s as %s in %s\n", agent.Title(opts.agent), chosen.Type, paths.Tilde(chosen.Origin), s.Name, st.Where())
 	return nil
 }
@@ -121,6 +128,11 @@ func (opts *agentPushOptions) candidate(t store.Type, paths discovery.Paths) (ag
 		return found[0], nil
 	}
 	const hint = "pass --yes (takes the first), --type, --value or --from-file"
+	if len(found) == 1 && opts.io.CanPrompt() {
+		fmt.Fprintf(opts.io.ErrOut, "%s credential found on this machine:\n", agent.Title(opts.agent))
+		report.Candidate(opts.io.ErrOut, found[0])
+		return found[0], opts.io.Confirm(what, fmt.Sprintf("Store this %s credential?", agent.Title(opts.agent)))
+	}
 	if opts.io.CanPrompt() {
 		fmt.Fprintf(opts.io.ErrOut, "%s credentials found on this machine:\n", agent.Title(opts.agent))
 		report.Candidates(opts.io.ErrOut, found, paths)

@@ -19,6 +19,8 @@ type secretPushOptions struct {
 	fromEnv  []string
 	fromFile string
 	stdin    string
+	// stdins are the --stdin flags given: one at most.
+	stdins   []string
 	yes      bool
 	typ      string
 	provider string
@@ -52,7 +54,7 @@ skips the question. Without a terminal and without --yes it refuses (exit status
 	}
 	cmd.Flags().StringSliceVar(&opts.fromEnv, "from-env", nil, "store these environment variables (comma-separated names)")
 	cmd.Flags().StringVar(&opts.fromFile, "from-file", "", "store every NAME=VALUE line of this env file")
-	cmd.Flags().StringVar(&opts.stdin, "stdin", "", "store standard input as the secret `NAME`")
+	cmd.Flags().StringArrayVar(&opts.stdins, "stdin", nil, "store standard input as the secret `NAME` (once)")
 	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "store without asking")
 	cmd.Flags().StringVar(&opts.typ, "type", "", "type of the secrets: api_key, oauth or generic (default: api_key for NAME_API_KEY names, else generic)")
 	cmd.Flags().StringVar(&opts.provider, "provider", "", "provider of the secrets (default: from NAME_API_KEY names)")
@@ -66,6 +68,12 @@ func runSecretPush(opts *secretPushOptions) error {
 	case "", store.TypeAPIKey, store.TypeOAuth, store.TypeGeneric:
 	default:
 		return usagef("--type %q: want api_key, oauth or generic", opts.typ)
+	}
+	if len(opts.stdins) > 1 {
+		return usageError{store.OneStdin(opts.stdins)}
+	}
+	if len(opts.stdins) == 1 {
+		opts.stdin = opts.stdins[0]
 	}
 	if len(opts.args) == 0 && len(opts.fromEnv) == 0 && opts.fromFile == "" && opts.stdin == "" {
 		return usagef("secret push: nothing to push: give NAME=VALUE, --from-env, --from-file or --stdin")
@@ -194,8 +202,11 @@ func newSecretExtractCmd() *cobra.Command {
 		Use:   "extract [--push] [--only=A,B]",
 		Short: "Show what discovery finds, masked; --push stores it",
 		Long: `Show the credentials discovery resolves (one per provider, values masked). With --push,
-store each under its provider's variable name (ANTHROPIC_API_KEY, OPENAI_API_KEY,
-GROQ_API_KEY, …). --only keeps the named providers or variables.`,
+store each under the variable its kind is handed out as (ANTHROPIC_API_KEY, OPENAI_API_KEY,
+GROQ_API_KEY, …; an Anthropic OAuth token as CLAUDE_CODE_OAUTH_TOKEN), with its type and
+expiry. An agent's own login (Claude Code's .credentials.json, a Codex or OpenCode login) is
+not copied: the agent refreshes it, a copy would expire. --only keeps the named providers
+or variables.`,
 		Args: wrapArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.io = streamsOf(cmd)
@@ -232,7 +243,10 @@ func runSecretExtract(opts *secretExtractOptions) error {
 	if !opts.push {
 		return nil
 	}
-	secrets := store.Extracted(creds, sc.Team)
+	secrets, skipped := store.Extracted(creds, sc.Team)
+	for _, x := range skipped {
+		fmt.Fprintf(opts.io.ErrOut, "amika: %s from %s %s not stored: %s\n", x.Provider, x.Source, paths.Tilde(x.File), x.Why)
+	}
 	if len(secrets) == 0 {
 		fmt.Fprintln(opts.io.ErrOut, "amika: nothing new to store")
 		return nil

@@ -187,8 +187,8 @@ func runStoreSync(opts *storeSyncOptions) error {
 		}
 		fmt.Fprintf(opts.io.ErrOut, "amika: store %s: synced with %s (%s): %s\n", b.Scope(), res.Remote, home.Tilde(b.Dir()), what)
 		if res.RecipientsAfter != nil || res.RecipientsBefore != nil {
-			fmt.Fprintf(opts.io.ErrOut, "amika: warning: store %s: the pull changed whom secrets are encrypted to: %s (was %s); check it is who you expect\n",
-				b.Scope(), strings.Join(res.RecipientsAfter, ", "), strings.Join(res.RecipientsBefore, ", "))
+			fmt.Fprintf(opts.io.ErrOut, "amika: warning: store %s: the pull changed whom secrets are encrypted to: %s (was %s); check it is who you expect (`amika store members %s`)\n",
+				b.Scope(), report.PrintableList(res.RecipientsAfter), report.PrintableList(res.RecipientsBefore), b.Scope())
 		}
 	}
 	if failed {
