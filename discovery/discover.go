@@ -41,6 +41,10 @@ type Credential struct {
 	// paths that start agents here (ModeHandout) do not hand it out; it still resolves
 	// its provider.
 	LeftToAgent bool
+	// Refreshable marks an OAuth token stored with what its agent needs to get a new one
+	// (a refresh token): an agent's own login that has expired still works for the agent,
+	// which refreshes it at its next start.
+	Refreshable bool
 }
 
 // Agent names the program whose own login c is ("" for none).
@@ -205,6 +209,11 @@ type Keyring struct {
 	// error, not a wait. Nil: the keyring is not read, for the reason in Unavailable.
 	Read        func(KeyringItem) (value string, found bool, err error)
 	Unavailable string
+	// Watch are the files or folders where the keyring keeps its items (e.g.
+	// gnome-keyring's <data dir>/keyrings): a change to an item changes them, which a
+	// shell hook or direnv can see without asking the keyring. Result.Watch holds them
+	// when the keyring was read.
+	Watch []string
 }
 
 // KeyringItem names one item: its service and account. On the Secret Service these are
@@ -218,9 +227,18 @@ type KeyringItem struct {
 // Result is one discovery run: the winning credential per provider, sorted by provider,
 // every file looked at, and the warnings to show.
 type Result struct {
+	// Credentials are what `auth extract` prints: an expired OAuth token never counts.
 	Credentials []Credential
-	Files       []FileReport
-	Warnings    []Warning
+	// Handout are what the paths that start agents here resolve (ModeHandout): as
+	// Credentials, except that an agent's own login that has expired but that the agent
+	// refreshes itself (Refreshable) still takes its provider, left to the agent, so no
+	// lower-priority key replaces the agent's login while it is merely due for a refresh.
+	Handout  []Credential
+	Files    []FileReport
+	Warnings []Warning
+	// Watch are paths beyond the sources' files whose change may change the result: the
+	// keyring's storage (Keyring.Watch) when keyring items were read.
+	Watch []string
 }
 
 // File size limits keep a run within 64 MiB of memory and well under half a second
@@ -239,7 +257,18 @@ const maxProblems = 10
 // Discover reads every source and resolves one credential per provider.
 func Discover(opt Options) Result {
 	var res Result
+	if opt.Keyring != nil && opt.Keyring.Read != nil && !opt.ReferenceOnly {
+		res.Watch = opt.Keyring.Watch
+	}
 	won := map[string]winner{}
+	handout := map[string]Credential{}
+	take := func(creds []Credential) {
+		for _, c := range creds {
+			if _, taken := handout[c.Provider]; !taken {
+				handout[c.Provider] = c
+			}
+		}
+	}
 	var reader safefile.Reader
 	extra := opt.Extra
 	if opt.ReferenceOnly {
@@ -269,6 +298,7 @@ func Discover(opt Options) Result {
 					won[cred.Provider] = winner{cred, len(res.Files), len(rep.Found) - 1}
 				}
 			}
+			take(rep.Found)
 			res.Files = append(res.Files, rep)
 		}
 	}
@@ -332,6 +362,10 @@ func Discover(opt Options) Result {
 						won[cred.Provider] = winner{cred, len(res.Files), len(rep.Found) - 1}
 					}
 				}
+				for i := range c.handout {
+					c.handout[i].Source, c.handout[i].Priority, c.handout[i].File = src.ID, src.Priority, loc.path
+				}
+				take(c.handout)
 				rep.Listed = c.listed
 				yielded = len(c.found) > 0
 				if loc.preferred != "" && rep.State != StateMissing && (rep.State != StateMalformed || loc.evenMalformed) {
@@ -346,6 +380,10 @@ func Discover(opt Options) Result {
 		res.Credentials = append(res.Credentials, w.Credential)
 	}
 	sort.Slice(res.Credentials, func(i, j int) bool { return res.Credentials[i].Provider < res.Credentials[j].Provider })
+	for _, c := range handout {
+		res.Handout = append(res.Handout, c)
+	}
+	sort.Slice(res.Handout, func(i, j int) bool { return res.Handout[i].Provider < res.Handout[j].Provider })
 	markShadowed(res.Files, won)
 	return res
 }

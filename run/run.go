@@ -98,6 +98,12 @@ type Options struct {
 	// Optional makes a --provider that resolves nothing add nothing instead of failing: the
 	// lazy wrappers start an agent that is not logged in yet, so it can offer its own login.
 	Optional bool
+	// IfUnset adds nothing discovered (--provider, --discovered) for a provider when one of
+	// the variables its client reads a credential from (discovery.CredentialVars) is set,
+	// not empty, in the environment Getenv reads: the lazy wrappers never override what the
+	// user set. Named secrets (--secret, --claude, --codex) are added whatever is set.
+	IfUnset bool
+	Getenv  func(string) string
 	// Store opens the store; called only when a secret is named.
 	Store func() (store.Store, error)
 	// Discover runs discovery; called only for --provider and --discovered.
@@ -134,13 +140,29 @@ func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
 			return nil, nil, err
 		}
 		warnings = res.Warnings
+		// userSet: the user's environment already gives p's client a credential
+		userSet := func(p string) bool {
+			if !opt.IfUnset || opt.Getenv == nil {
+				return false
+			}
+			for _, name := range discovery.CredentialVars(p) {
+				if opt.Getenv(name) != "" {
+					return true
+				}
+			}
+			return false
+		}
 		byProvider := map[string]discovery.Credential{}
-		for _, c := range res.Credentials {
-			byProvider[c.Provider] = c
+		var creds []discovery.Credential
+		for _, c := range res.Handout {
+			if !userSet(c.Provider) {
+				byProvider[c.Provider] = c
+				creds = append(creds, c)
+			}
 		}
 		var handed []discovery.Assignment
 		if opt.Discovered {
-			as, warns := discovery.Assignments(res.Credentials, discovery.ModeHandout)
+			as, warns := discovery.Assignments(creds, discovery.ModeHandout)
 			warnings = append(warnings, warns...)
 			for _, a := range as {
 				set(a.Name, a.Value, "discovered "+a.Provider)
@@ -152,7 +174,9 @@ func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
 			p = discovery.Canonical(p)
 			c, ok := byProvider[p]
 			if !ok {
-				missing = append(missing, p)
+				if !userSet(p) {
+					missing = append(missing, p)
+				}
 				continue
 			}
 			as, warns := discovery.Assignments([]discovery.Credential{c}, discovery.ModeHandout)
@@ -169,7 +193,7 @@ func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
 			return nil, warnings, fmt.Errorf("no credential discovered for provider %s (amika auth sources shows what was looked at)", strings.Join(missing, ", "))
 		}
 		for _, w := range discovery.LoginOverride(res, handed, nil) {
-			w.Reason += "; to keep the subscription, run Claude Code without it (no --provider anthropic; past an init --lazy wrapper: command claude)"
+			w.Reason += "; to keep the subscription, start Claude Code without amika run --provider anthropic or --discovered (past an amika init --lazy wrapper: command claude)"
 			warnings = append(warnings, w)
 		}
 	}

@@ -46,19 +46,20 @@ func NewDirenvExport(watch []string, as []discovery.Assignment, extra []Var) Dir
 // is left out.
 func (s Session) WriteDirenvExport(w io.Writer, secrets func() ([]Var, error)) error {
 	var as []discovery.Assignment
+	var res discovery.Result
 	if secrets == nil || len(s.Filter) > 0 {
-		res, err := s.Discover()
-		if err != nil {
+		var err error
+		if res, err = s.Discover(); err != nil {
 			return err
 		}
 		var warns []discovery.Warning
-		as, warns = discovery.Assignments(res.Credentials, discovery.ModeHandout)
+		as, warns = discovery.Assignments(res.Handout, discovery.ModeHandout)
 		as = discovery.Select(s.Filter).Assignments(as)
 		for _, w := range discovery.LoginOverride(res, as, nil) {
 			w.Reason += "; to keep the subscription, leave anthropic out (use amika openai …)"
 			warns = append(warns, w)
 		}
-		s.Warn(append(res.Warnings, warns...))
+		s.Warn(append(append(res.Warnings, warns...), CheckFilter(s.Filter, res)...))
 	}
 	var extra []Var
 	if secrets != nil {
@@ -67,7 +68,7 @@ func (s Session) WriteDirenvExport(w io.Writer, secrets func() ([]Var, error)) e
 			return err
 		}
 	}
-	return NewDirenvExport(WatchPaths(s.Paths), as, extra).Write(w)
+	return NewDirenvExport(WatchPaths(s.Paths, res), as, extra).Write(w)
 }
 
 // Write renders the bash code use_amika evaluates. Every value is single-quoted, so it comes

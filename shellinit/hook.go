@@ -24,9 +24,10 @@ func (h Hook) Write(w io.Writer) error {
 	for i, a := range h.Args {
 		args[i] = d.quote(a)
 	}
-	// A wrapper starts its agent even when nothing resolves: an agent not logged in yet
-	// offers its own login.
-	run := `"$_amika_bin" run --optional`
+	// A wrapper starts its agent even when nothing resolves (an agent not logged in yet
+	// offers its own login), and adds nothing for a provider whose credential variable the
+	// user set (amika never overrides what the user set).
+	run := `"$_amika_bin" run --optional --if-unset`
 	if len(args) > 0 {
 		run += " " + strings.Join(args, " ")
 	}

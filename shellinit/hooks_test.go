@@ -311,7 +311,7 @@ func BenchmarkRefreshWrite(b *testing.B) {
 	e := env(map[string]string{})
 	for i := 0; i < b.N; i++ {
 		stamp, t0, _ := TouchStamp(filepath.Join(dir, "stamps"), "abc", i%2)
-		r := NewRefresh(Bash, as, e, WatchPaths(p), stamp, i%2, t0)
+		r := NewRefresh(Bash, as, e, WatchPaths(p, discovery.Result{}), stamp, i%2, t0)
 		var buf bytes.Buffer
 		r.Write(&buf)
 	}

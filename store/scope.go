@@ -276,7 +276,7 @@ func (o *Opener) agentKeyring(p discovery.Paths) *discovery.Keyring {
 	case agentkeyring.Reader() == nil:
 		k.Unavailable = "amika reads no agent's keyring items on " + runtime.GOOS
 	default:
-		k.Read = agentkeyring.Reader()
+		k.Read, k.Watch = agentkeyring.Reader(), agentkeyring.WatchPaths(p)
 	}
 	return k
 }

@@ -56,7 +56,7 @@ func leftToAgent(c discovery.Credential) string {
 	return "left to " + c.Agent() + ": its own login"
 }
 
-func providerText(f discovery.FileReport) string {
+func providerText(f discovery.FileReport, handout []discovery.Credential) string {
 	var parts []string
 	for i, c := range f.Found {
 		p := printable(c.Provider) + "=" + discovery.Mask(c.Value)
@@ -72,11 +72,21 @@ func providerText(f discovery.FileReport) string {
 		}
 		if by := shadowedBy(f, i); by != "" && f.State != discovery.StateShadowed {
 			p += " [shadowed by " + by + "]"
+		} else if by == "" {
+			for _, h := range handout {
+				if h.Provider == c.Provider && h.LeftToAgent && h.File != c.File {
+					p += " [auth extract only: " + h.Agent() + "'s own login takes " + h.Provider + "]"
+				}
+			}
 		}
 		parts = append(parts, p)
 	}
 	for _, c := range f.Expired {
-		parts = append(parts, printable(c.Provider)+"="+discovery.Mask(c.Value)+" (oauth, expired "+c.Expires.UTC().Format(time.RFC3339)+")")
+		p := printable(c.Provider) + "=" + discovery.Mask(c.Value) + " (oauth, expired " + c.Expires.UTC().Format(time.RFC3339)
+		if c.LeftToAgent && c.Refreshable {
+			p += ", " + leftToAgent(c) + ", which it refreshes"
+		}
+		parts = append(parts, p+")")
 	}
 	for _, l := range f.Listed {
 		parts = append(parts, printable(l.Name)+"="+discovery.Mask(l.Value)+" ("+l.Kind+": "+l.Note+")")
@@ -91,7 +101,7 @@ func sourcesTable(w io.Writer, res discovery.Result, p discovery.Paths) error {
 	tw := NewTable(w)
 	fmt.Fprintln(tw, "PRIORITY\tSOURCE\tPATH\tSTATE\tPROVIDERS")
 	for _, f := range res.Files {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", f.Priority, f.Source, printable(p.Tilde(f.Path)), stateText(f), providerText(f))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", f.Priority, f.Source, printable(p.Tilde(f.Path)), stateText(f), providerText(f, res.Handout))
 	}
 	return tw.Flush()
 }
@@ -149,7 +159,12 @@ func sourcesJSON(w io.Writer, res discovery.Result, warnings []discovery.Warning
 		}
 		for _, c := range f.Expired {
 			e := c.Expires.UTC().Format(time.RFC3339)
-			s.Found = append(s.Found, jsonFound{Provider: c.Provider, Masked: discovery.Mask(c.Value), Kind: string(c.Kind), Expires: &e, Expired: true})
+			j := jsonFound{Provider: c.Provider, Masked: discovery.Mask(c.Value), Kind: string(c.Kind), Expires: &e, Expired: true}
+			if c.LeftToAgent && c.Refreshable {
+				j.LeftToAgent = c.Agent()
+				j.Note = c.Agent() + " refreshes its own login when it starts: the shell hooks, direnv and amika run leave it to it and hand out nothing else for " + c.Provider
+			}
+			s.Found = append(s.Found, j)
 		}
 		for _, l := range f.Listed {
 			s.Found = append(s.Found, jsonFound{Provider: l.Name, Masked: discovery.Mask(l.Value), Kind: l.Kind, Note: l.Note})

@@ -112,9 +112,9 @@ func runSources(opts *sourcesOptions) error {
 		return err
 	}
 	warnings := res.Warnings
-	as, _ := discovery.Assignments(res.Credentials, discovery.ModeHandout)
+	as, _ := discovery.Assignments(res.Handout, discovery.ModeHandout)
 	for _, w := range discovery.LoginOverride(res, as, nil) {
-		w.Reason += " whenever a shell hook, direnv or amika run hands it out; to keep the subscription, leave anthropic out (a provider filter on amika init, use amika) or use amika init --lazy"
+		w.Reason += " whenever a shell hook, direnv or amika run hands it out; to keep the subscription, leave anthropic out (a provider filter: amika init bash openai …, use amika openai …), start Claude Code without amika run --provider anthropic or --discovered, and past an amika init --lazy wrapper run command claude"
 		warnings = append(warnings, w)
 	}
 	if f == report.Table {

@@ -27,13 +27,15 @@ func newDirenvCmd() *cobra.Command {
 
 then write in any .envrc:
 
-  use amika                            # everything amika auth extract resolves
+  use amika                            # what the shell hooks export (amika init --help)
   use amika anthropic openai           # only these providers (or variable names)
   use amika --no-oauth                 # leave out OAuth tokens
   use amika --secret env:NAME=SECRET   # a stored secret as $NAME (repeatable)
 
-direnv then watches every credential file and the amika store, so a rotated credential
-reloads the environment; leaving the directory unloads it.`,
+use amika exports API keys and the OAuth tokens amika keeps; an agent's own login is left
+to that agent (amika auth extract still prints it). direnv then watches every credential
+file, the keyring's storage and the amika store, so a rotated credential reloads the
+environment; leaving the directory unloads it.`,
 		Args: wrapArgs(func(cmd *cobra.Command, args []string) error {
 			if !opts.export && len(args) > 0 {
 				return usagef("direnv takes no arguments (PROVIDER or NAME go after `use amika` in .envrc)")

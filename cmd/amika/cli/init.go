@@ -26,21 +26,26 @@ func newInitCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "init SHELL [PROVIDER|NAME…]",
 		Short: "Print the shell hook that keeps credentials current (bash, zsh, fish)",
-		Long: `Print shell code that exports what ` + "`amika auth extract`" + ` resolves and keeps it
-current: before each prompt it checks, with shell builtins only, whether a credential file
-changed, appeared or vanished, the amika store was written, or an OAuth token expired, and
-only then runs amika again. Variables you set yourself are never touched. PROVIDER or NAME
-arguments (e.g. anthropic, OPENAI_API_KEY) keep only those; --no-oauth and the filter apply
-to every refresh. The output also sets up amika's completions, loaded at the first Tab,
-unless --no-completion.
+		Long: `Print shell code that exports the credentials amika hands to agents and keeps them
+current: API keys, and OAuth tokens amika keeps, under the names each client reads. An
+agent's own login (Claude Code's .credentials.json, a Codex, OpenCode, Gemini CLI or Amp
+login) is left to that agent, which refreshes it: nothing is exported for its provider
+(` + "`amika auth extract`" + ` still prints it). Before each prompt the hook checks, with shell
+builtins only, whether a credential file or the keyring changed, the amika store was
+written, or an OAuth token expired, and only then runs amika again. Variables you set
+yourself are never touched. PROVIDER or NAME arguments (e.g. anthropic, OPENAI_API_KEY)
+keep only those (a word that names neither is warned about); --no-oauth and the filter
+apply to every refresh. The output also sets up amika's completions, loaded at the first
+Tab, unless --no-completion.
 
   eval "$(amika init bash)"       # ~/.bashrc
   eval "$(amika init zsh)"        # ~/.zshrc
   amika init fish | source        # ~/.config/fish/config.fish
 
 --lazy keeps keys out of the shell: claude, codex, opencode and amp become functions that
-launch the real command through ` + "`amika run`" + ` with their provider's credential
-(` + "`command claude`" + ` still runs it without amika).`,
+launch the real command through ` + "`amika run`" + ` with their provider's credential, adding
+nothing for a provider whose variables you set (` + "`command claude`" + ` still runs it without
+amika).`,
 		ValidArgs: []string{"bash", "zsh", "fish"},
 		Args: wrapArgs(func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {

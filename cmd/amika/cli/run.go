@@ -32,6 +32,9 @@ never through argv.
   --provider P               what discovery resolves for P, under the variables its
                              client reads (an API key: ANTHROPIC_API_KEY, CLAUDE_API_KEY)
   --optional                 a --provider that resolves nothing adds nothing (no error)
+  --if-unset                 add nothing discovered for a provider whose client already
+                             has a credential variable set (e.g. ANTHROPIC_API_KEY,
+                             CLAUDE_CODE_OAUTH_TOKEN or ANTHROPIC_AUTH_TOKEN for anthropic)
   --claude ID, --codex ID    a credential stored by "amika secret claude|codex push"
   --discovered               everything "amika auth extract" resolves
 
@@ -55,6 +58,7 @@ is added for it.
 	cmd.Flags().StringVar(&opts.opt.Codex, "codex", "", "add a stored Codex credential by `ID`")
 	cmd.Flags().BoolVar(&opts.opt.Discovered, "discovered", false, "add everything discovery resolves")
 	cmd.Flags().BoolVar(&opts.opt.Optional, "optional", false, "a --provider that resolves nothing adds nothing instead of failing")
+	cmd.Flags().BoolVar(&opts.opt.IfUnset, "if-unset", false, "add nothing discovered for a provider whose credential variables are already set")
 	return cmd
 }
 
@@ -67,7 +71,7 @@ func runRun(opts *runOptions) error {
 	}
 	opt := opts.opt
 	opt.Secrets = refs
-	opt.Store = openStoreWithTeams
+	opt.Store, opt.Getenv = openStoreWithTeams, os.Getenv
 	opt.Discover = opts.df.discover
 	vars, warnings, err := amikarun.Resolve(opt)
 	warn(opts.io.ErrOut, warnings)
