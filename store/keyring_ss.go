@@ -105,15 +105,16 @@ func closeSession(conn *dbus.Conn, session dbus.ObjectPath) {
 	conn.Object(secretsName, session).Go("org.freedesktop.Secret.Session.Close", dbus.FlagNoReplyExpected, nil)
 }
 
-// collection is the login collection when the service has one, else the default.
+// collection is the login collection when the service has one, else the default. A
+// service that cannot list its collections is an error, not a reason to write to whatever
+// the default is at that moment.
 func collection(ctx context.Context, limit time.Duration, conn *dbus.Conn) (dbus.BusObject, error) {
 	var v dbus.Variant
-	err := call(ctx, limit, conn.Object(secretsName, servicePath), "org.freedesktop.DBus.Properties.Get", []any{&v}, serviceIface, "Collections")
-	if ctx.Err() != nil {
+	if err := call(ctx, limit, conn.Object(secretsName, servicePath), "org.freedesktop.DBus.Properties.Get", []any{&v}, serviceIface, "Collections"); err != nil {
 		return nil, err
 	}
 	path := defaultAlias
-	if paths, ok := v.Value().([]dbus.ObjectPath); ok && err == nil {
+	if paths, ok := v.Value().([]dbus.ObjectPath); ok {
 		for _, p := range paths {
 			if p == loginCollection {
 				path = loginCollection
