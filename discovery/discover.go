@@ -288,7 +288,7 @@ func Discover(opt Options) Result {
 			for _, p := range c.problems[:min(len(c.problems), maxProblems)] {
 				res.Warnings = append(res.Warnings, Warning{x.ID, x.Label, p})
 			}
-			if rep.State == StateMalformed {
+			if rep.State == StateMalformed || rep.State == StateNotRead {
 				res.Warnings = append(res.Warnings, Warning{x.ID, x.Label, rep.Reason})
 			}
 			for _, cred := range c.found {
@@ -326,9 +326,16 @@ func Discover(opt Options) Result {
 				if loc.parse != nil {
 					parse = loc.parse
 				}
-				if loc.read != nil {
+				switch {
+				case loc.read != nil:
 					rep.State, rep.Reason = readOther(loc.read, parse, &c)
-				} else {
+				case src.Own:
+					if err := safefile.Trusted(loc.path); err != nil {
+						rep.State, rep.Reason = StateNotRead, NotUsed(err)
+						break
+					}
+					fallthrough
+				default:
 					rep.State, rep.Reason = readSource(&reader, parse, loc.path, loc.limit(src), &c)
 				}
 				rep.Present = rep.State != StateMissing
@@ -341,7 +348,7 @@ func Discover(opt Options) Result {
 						break
 					}
 				}
-				if rep.State == StateMalformed {
+				if rep.State == StateMalformed || rep.State == StateNotRead {
 					res.Warnings = append(res.Warnings, Warning{src.ID, loc.path, rep.Reason})
 				}
 				for _, cred := range c.expired {
@@ -379,6 +386,12 @@ func Discover(opt Options) Result {
 	sort.Slice(res.Handout, func(i, j int) bool { return res.Handout[i].Provider < res.Handout[j].Provider })
 	markShadowed(res.Files, won)
 	return res
+}
+
+// NotUsed says why one of amika's own files is not used: err (a safefile.ErrUntrusted)
+// says what another user could change.
+func NotUsed(err error) string {
+	return "not used: " + err.Error() + " (amika uses only files of its own that no other user can change)"
 }
 
 func exists(path string) bool {
@@ -424,6 +437,10 @@ func readOther(read func(*parseContext) ([]byte, error), parse func([]byte, *par
 	data, err := read(c)
 	if errors.Is(err, fs.ErrNotExist) {
 		return StateMissing, ""
+	}
+	if errors.Is(err, safefile.ErrUntrusted) {
+		c.reset()
+		return StateNotRead, err.Error()
 	}
 	if err != nil {
 		c.reset()

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Source is one place agents (or amika) keep credentials, with the files tried in order.
@@ -23,6 +24,10 @@ type Source struct {
 	Agent string
 	// Reference marks the reference tool's sources (--reference-names reads only these).
 	Reference bool
+	// Own marks amika's own files: read only when no other user could have changed them
+	// (safefile.Trusted), as an environment inherited from another user would have amika
+	// hand out what that user planted. Agents' files are read wherever they are.
+	Own bool
 	// Files lists the files of the source, in the order they are tried.
 	Files func(Paths) []string
 	// maxSize bounds one file of the source (0: maxFileSize).
@@ -86,13 +91,13 @@ var Sources = []Source{
 	{ID: "codex", Priority: 300, Agent: "Codex", Reference: true, Files: func(p Paths) []string {
 		return []string{filepath.Join(p.CodexHome, "auth.json")}
 	}, locate: locateCodex, parse: parseCodex},
-	{ID: "amika_env_cache", Priority: 290, Reference: true, maxSize: maxStoreFileSize, Files: func(p Paths) []string {
+	{ID: "amika_env_cache", Priority: 290, Reference: true, Own: true, maxSize: maxStoreFileSize, Files: func(p Paths) []string {
 		return []string{filepath.Join(p.CacheDir, "amika", "env-cache.json")}
 	}, parse: flatParser(KindAPIKey)},
-	{ID: "amika_keychain", Priority: 280, Reference: true, maxSize: maxStoreFileSize, Files: func(p Paths) []string {
+	{ID: "amika_keychain", Priority: 280, Reference: true, Own: true, maxSize: maxStoreFileSize, Files: func(p Paths) []string {
 		return []string{p.KeychainFile()}
 	}, locate: locateKeychain, parse: flatParser(KindAPIKey)},
-	{ID: "amika_oauth", Priority: 270, OAuth: true, Reference: true, maxSize: maxStoreFileSize, Files: func(p Paths) []string {
+	{ID: "amika_oauth", Priority: 270, OAuth: true, Reference: true, Own: true, maxSize: maxStoreFileSize, Files: func(p Paths) []string {
 		return []string{filepath.Join(p.StateDir, "amika", "oauth.json")}
 	}, parse: flatParser(KindOAuth)},
 	{ID: "opencode", Priority: 200, Agent: "OpenCode", Reference: true, Files: func(p Paths) []string {
@@ -654,11 +659,7 @@ func openCodeEntry(id string, raw []byte, c *parseContext) error {
 		if err != nil {
 			return err
 		}
-		if u, err := url.Parse(id); err == nil && u.User != nil && u.Scheme != "" {
-			u.User = nil // a password in the URL is a secret too
-			id = strings.Replace(u.String(), "://", "://***@", 1)
-		}
-		c.listed = append(c.listed, Listed{Name: id, Kind: "wellknown", Value: token,
+		c.listed = append(c.listed, Listed{Name: wellknownName(id), Kind: "wellknown", Value: token,
 			Note: fmt.Sprintf("OpenCode sets %s to it for the server's own config: not a provider's key, not handed out", quoteName(key))})
 	}
 	return nil
@@ -703,4 +704,27 @@ func parseAmp(data []byte, c *parseContext) error {
 		}
 	}
 	return nil
+}
+
+// wellknownName shows the server a "wellknown" entry's id names, and nothing else: a URL may
+// carry a password (https://user:pw@host), a token in its query or path, or be no URL at
+// all (user:pw@host), and only its scheme and host are not secret. An id that is not a
+// plain http(s) URL with a host is shown as its length.
+func wellknownName(id string) string {
+	u, err := url.Parse(id)
+	if err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Opaque == "" && u.Host != "" && hostChars(u.Host) {
+		return u.Scheme + "://" + u.Host
+	}
+	return fmt.Sprintf("(a server whose URL is not shown, %d characters)", utf8.RuneCountInString(id))
+}
+
+// hostChars says whether a URL's host is a plain host name or address, with its port.
+func hostChars(h string) bool {
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == ':' || c == '[' || c == ']') {
+			return false
+		}
+	}
+	return true
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/amika-dev/amika/discovery"
 	"github.com/amika-dev/amika/store"
@@ -24,25 +25,48 @@ type SecretRef struct {
 }
 
 // ParseSecretRef reads env:VAR=SECRET or env:SECRET (the secret's own name as variable).
+// Its errors never quote the argument, which may hold a value given by mistake
+// (--secret ANTHROPIC_API_KEY=sk-…): they describe what is wrong, and show a name only as
+// store.NameText would.
 func ParseSecretRef(arg string) (SecretRef, error) {
 	rest, ok := strings.CutPrefix(arg, "env:")
 	if !ok {
-		return SecretRef{}, fmt.Errorf("--secret %q: want env:NAME=SECRET or env:SECRET", arg)
+		return SecretRef{}, fmt.Errorf("--secret: want env:NAME=SECRET or env:SECRET, SECRET the name of a stored secret (the argument given, %s, does not start with env:)", length(arg))
 	}
 	v, secret, hasEq := strings.Cut(rest, "=")
 	if !hasEq {
 		secret = v
 	}
+	shown := "env:…"
+	if discovery.ValidName(v) && !store.LooksLikeKey(v) {
+		shown = "env:" + v + "=…"
+	}
 	if err := store.ValidateName(secret); err != nil {
-		return SecretRef{}, fmt.Errorf("--secret %q: %v", arg, err)
+		return SecretRef{}, fmt.Errorf("--secret %s: %v", shown, err)
 	}
 	if !discovery.ValidName(v) {
+		bad := store.DescribeInvalid("variable name", v, validVarByte, "a variable name is A-Z a-z 0-9 _, not starting with a digit")
 		if !hasEq {
-			return SecretRef{}, fmt.Errorf("--secret %q: %q is not a valid variable name; name one with env:NAME=%s", arg, v, secret)
+			name := store.NameText(secret)
+			if name != secret {
+				return SecretRef{}, fmt.Errorf("--secret env:…: the secret's name is not a variable name: %s; name one with env:NAME=SECRET", bad)
+			}
+			return SecretRef{}, fmt.Errorf("--secret env:%s: the secret's name is not a variable name: %s; name one with env:NAME=%s", name, bad, name)
 		}
-		return SecretRef{}, fmt.Errorf("--secret %q: %q is not a valid variable name", arg, v)
+		return SecretRef{}, fmt.Errorf("--secret env:…: %s", bad)
 	}
 	return SecretRef{Var: v, Secret: secret}, nil
+}
+
+func validVarByte(i int, c byte) bool {
+	return c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || i > 0 && c >= '0' && c <= '9'
+}
+
+func length(s string) string {
+	if n := utf8.RuneCountInString(s); n != 1 {
+		return fmt.Sprintf("%d characters", n)
+	}
+	return "1 character"
 }
 
 // ParseSecretRefs reads every --secret. A variable named twice is an error naming it:
@@ -234,7 +258,7 @@ func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
 			if len(missing) > 1 {
 				word = "secrets"
 			}
-			return nil, warnings, fmt.Errorf("%s not found in the %s store: %s (amika secret list shows what is stored)", word, st.Name(), strings.Join(missing, ", "))
+			return nil, warnings, fmt.Errorf("%s not found in the %s store: %s (amika secret list shows what is stored)", word, st.Name(), store.NamesText(missing))
 		}
 	}
 	out := make([]Var, 0, len(vars))

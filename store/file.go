@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"sort"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -21,10 +22,21 @@ import (
 // rereads the file, and replaces it atomically (temp file, fsync, rename), so concurrent
 // writers never lose each other's secrets and a writer killed mid-write leaves the previous
 // file whole. A file that cannot be parsed is never overwritten.
+//
+// keychain.json is used only when no other user could have changed it (safefile.Trusted:
+// the file and every directory on the way are the user's or root's, none open to others):
+// with XDG_DATA_HOME inherited from another user, reads find nothing in it, with one
+// warning, and writes fail.
 type File struct {
 	path  string
 	paths discovery.Paths
 	now   func() time.Time
+	// warn, when set, is told once that keychain.json is not used, and why.
+	warn func(string)
+
+	trustOnce  sync.Once
+	distrusted error
+	warnOnce   sync.Once
 }
 
 // NewFile returns the file store for paths.
@@ -53,10 +65,33 @@ type record struct {
 
 // storeError is a store that cannot be used: where names it ("keychain file PATH",
 // "keyring"), reason says why; discovery, whose warnings name the place already, shows
-// the reason alone.
-type storeError struct{ where, what, reason, hint string }
+// the reason alone. cause, when set, is what errors.Is and errors.As look at.
+type storeError struct {
+	where, what, reason, hint string
+	cause                     error
+}
 
 func (e *storeError) Error() string { return e.where + ": " + e.what + e.reason + e.hint }
+func (e *storeError) Unwrap() error { return e.cause }
+
+// untrusted is the error for a keychain.json another user could have changed.
+func (f *File) untrusted() error {
+	f.trustOnce.Do(func() {
+		if err := safefile.Trusted(f.path); err != nil {
+			f.distrusted = &storeError{where: "keychain file " + f.path, reason: discovery.NotUsed(err), cause: err}
+		}
+	})
+	return f.distrusted
+}
+
+// skipped says whether reads skip keychain.json, another user's to change, warning once.
+func (f *File) skipped() bool {
+	err := f.untrusted()
+	if err != nil && f.warn != nil {
+		f.warnOnce.Do(func() { f.warn(err.Error()) })
+	}
+	return err != nil
+}
 
 func (f *File) fail(format string, args ...any) error {
 	return &storeError{where: "keychain file " + f.path, reason: fmt.Sprintf(format, args...)}
@@ -64,7 +99,7 @@ func (f *File) fail(format string, args ...any) error {
 
 // unparsable is a keychain.json that does not parse, which no write may replace.
 func (f *File) unparsable(err error) error {
-	return &storeError{"keychain file " + f.path, "cannot parse: ", err.Error(), "; fix or move the file, amika will not overwrite it"}
+	return &storeError{where: "keychain file " + f.path, what: "cannot parse: ", reason: err.Error(), hint: "; fix or move the file, amika will not overwrite it"}
 }
 
 // load reads keychain.json's entries. A missing file is fs.ErrNotExist.
@@ -86,8 +121,12 @@ func (f *File) load() (map[string]json.RawMessage, error) {
 	return m, nil
 }
 
-// loadOrEmpty is load with a missing file read as an empty store.
+// loadOrEmpty is load with a missing file read as an empty store, and so is one that
+// another user could have changed (with a warning).
 func (f *File) loadOrEmpty() (map[string]json.RawMessage, error) {
+	if f.skipped() {
+		return map[string]json.RawMessage{}, nil
+	}
 	m, err := f.load()
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]json.RawMessage{}, nil
@@ -218,8 +257,12 @@ func (f *File) warning(format string, args ...any) Warning {
 	return Warning{Where: f.Where(), What: fmt.Sprintf(format, args...)}
 }
 
-// forDiscovery reads what discovery takes from the file; a missing file is fs.ErrNotExist.
+// forDiscovery reads what discovery takes from the file; a missing file is fs.ErrNotExist,
+// one another user could have changed a safefile.ErrUntrusted.
 func (f *File) forDiscovery() (stored, error) {
+	if err := f.untrusted(); err != nil {
+		return stored{}, err
+	}
 	m, err := f.load()
 	if err != nil {
 		return stored{}, err
@@ -292,6 +335,9 @@ func (f *File) Delete(name string) error {
 // update runs change on the current entries under the lock and writes the result when
 // change reports a modification.
 func (f *File) update(change func(map[string]json.RawMessage) (bool, error)) error {
+	if err := f.untrusted(); err != nil {
+		return err
+	}
 	if err := safefile.PrivateDir(filepath.Dir(f.path)); err != nil {
 		return f.fail("cannot use its directory: %v", err)
 	}
@@ -300,7 +346,10 @@ func (f *File) update(change func(map[string]json.RawMessage) (bool, error)) err
 		return f.fail("%v", err)
 	}
 	defer unlock()
-	m, err := f.loadOrEmpty()
+	m, err := f.load()
+	if errors.Is(err, fs.ErrNotExist) {
+		m, err = map[string]json.RawMessage{}, nil
+	}
 	if err != nil {
 		return err
 	}

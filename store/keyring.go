@@ -69,29 +69,55 @@ func defaultIndexChunk() int {
 
 func partUser(i int) string { return fmt.Sprintf("%s:%d", indexUser, i) }
 
-// fastGetEnabled is off in tests that swap go-keyring for its in-memory mock.
-var fastGetEnabled = true
+// itemStore reads and writes the keyring items of service amika, one per user name
+// (a secret's name, or the index's). Errors are ErrNotFound for a missing item, else what
+// went wrong, never holding a value.
+type itemStore interface {
+	get(user string) (string, error)
+	set(user, value string) error
+	delete(user string) error
+}
 
-// getItem reads one item of service amika: the short path where it applies, else go-keyring.
-func getItem(user string) (string, error) {
-	if v, handled, err := fastGet(user); handled {
-		if err == ErrNotFound {
-			return "", keyring.ErrNotFound
-		}
-		return v, err
-	}
+// items is the Secret Service on the user's own session bus where there is one
+// (keyring_ss.go), go-keyring elsewhere; tests swap in go-keyring's in-memory mock.
+var items = platformItems()
+
+// goKeyring is go-keyring: the macOS Keychain, the Windows Credential Manager, and its
+// in-memory mock. It takes no deadline, so each call is bounded here.
+type goKeyring struct{}
+
+func (goKeyring) get(user string) (string, error) {
 	var v string
 	err := bounded(func() (err error) { v, err = keyring.Get(Service, user); return err })
-	return v, err
+	return v, notFound(err)
 }
+
+func (goKeyring) set(user, value string) error {
+	return bounded(func() error { return keyring.Set(Service, user, value) })
+}
+
+func (goKeyring) delete(user string) error {
+	return notFound(bounded(func() error { return keyring.Delete(Service, user) }))
+}
+
+func notFound(err error) error {
+	if errors.Is(err, keyring.ErrNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
+
+func getItem(user string) (string, error) { return items.get(user) }
+func setItem(user, value string) error    { return items.set(user, value) }
+func deleteItem(user string) error        { return items.delete(user) }
 
 // readTimeout bounds one read from the Secret Service.
 const readTimeout = 10 * time.Second
 
-// callTimeout bounds one go-keyring call, which takes no deadline of its own: a Secret
-// Service that stops answering in the middle of a session must not hang a write. The call
-// given up on is left to the process, which exits soon after the error. With a display a
-// call may be waiting on the keyring's password prompt, a person typing: it waits longer.
+// callTimeout bounds one keyring write, or a read that may unlock: a Secret Service that
+// stops answering in the middle of a session must not hang amika. (A go-keyring call given
+// up on is left to the process, which exits soon after the error.) With a display a call
+// may be waiting on the keyring's password prompt, a person typing: it waits longer.
 func callTimeout() time.Duration {
 	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" || os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "" {
 		return 2 * time.Minute
@@ -113,18 +139,10 @@ func bounded(call func() error) error {
 	}
 }
 
-func setItem(user, value string) error {
-	return bounded(func() error { return keyring.Set(Service, user, value) })
-}
-
-func deleteItem(user string) error {
-	return bounded(func() error { return keyring.Delete(Service, user) })
-}
-
 func (k *Keyring) readIndex() (index, error) {
 	idx := index{Version: 1, Secrets: map[string]Meta{}}
 	raw, err := getItem(indexUser)
-	if errors.Is(err, keyring.ErrNotFound) {
+	if errors.Is(err, ErrNotFound) {
 		return idx, nil
 	}
 	if err != nil {
@@ -200,7 +218,7 @@ func (k *Keyring) Value(name string) (string, error) {
 		return "", ErrNotFound
 	}
 	v, err := getItem(name)
-	if errors.Is(err, keyring.ErrNotFound) {
+	if errors.Is(err, ErrNotFound) {
 		return "", ErrNotFound
 	}
 	if err != nil {
@@ -334,10 +352,10 @@ func (k *Keyring) Delete(name string) error {
 	defer unlock()
 	_, indexed := idx.Secrets[name]
 	err = deleteItem(name)
-	if errors.Is(err, keyring.ErrNotFound) && !indexed {
+	if errors.Is(err, ErrNotFound) && !indexed {
 		return ErrNotFound
 	}
-	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return keyringError("cannot delete "+name, err)
 	}
 	if indexed {

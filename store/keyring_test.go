@@ -13,8 +13,8 @@ import (
 // index splitting that only macOS and Windows need, on go-keyring's in-memory mock.
 func TestKeyringIndexInParts(t *testing.T) {
 	keyring.MockInit()
-	fastGetEnabled = false
-	defer func(n int) { indexChunk, fastGetEnabled = n, true }(indexChunk)
+	defer func(n int, it itemStore) { indexChunk, items = n, it }(indexChunk, items)
+	items = goKeyring{}
 	indexChunk = 300
 	k := NewKeyring(testPaths(t))
 	var batch []Secret

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"strings"
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/amika-dev/amika/internal/sessionbus"
 )
 
 // Choice is which backend AMIKA_STORE and the machine select, and why.
@@ -49,7 +50,7 @@ func choose(getenv func(string) string) (Choice, error) {
 	case "", "auto":
 		where, err := probeKeyring(getenv, probeTimeout)
 		if err != nil {
-			var fe *foreignBusError
+			var fe *sessionbus.ForeignError
 			return Choice{Backend: "file", Requested: "auto", FellBack: true, Foreign: errors.As(err, &fe), Reason: "AMIKA_STORE=auto: no keyring: " + err.Error()}, nil
 		}
 		return Choice{Backend: "keyring", Requested: "auto", Reason: "AMIKA_STORE=auto: " + where}, nil
@@ -65,12 +66,9 @@ func probeKeyring(getenv func(string) string, timeout time.Duration) (string, er
 	case "windows":
 		return "Windows Credential Manager", nil
 	}
-	addr, err := sessionBusAddress(getenv)
+	addr, err := sessionbus.Address(getenv)
 	if err != nil {
 		return "", err
-	}
-	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") != addr {
-		os.Setenv("DBUS_SESSION_BUS_ADDRESS", addr) // godbus reads the process environment
 	}
 	deadline := time.Now().Add(timeout)
 	type result struct {
@@ -79,18 +77,15 @@ func probeKeyring(getenv func(string) string, timeout time.Duration) (string, er
 	}
 	done := make(chan result, 1)
 	go func() {
-		if err := checkPeer(addr, deadline); err != nil {
-			done <- result{err: err}
-			return
-		}
-		conn, err := dbus.SessionBus()
+		// The connection every later call goes over, its peer checked on it.
+		conn, err := sessionbus.Connect(addr, deadline)
 		if err != nil {
-			done <- result{err: fmt.Errorf("cannot connect to the D-Bus session bus: %v", err)}
+			done <- result{err: err}
 			return
 		}
 		ctx, cancel := context.WithDeadline(context.Background(), deadline)
 		defer cancel()
-		where := "Secret Service on " + redactAddr(addr)
+		where := "Secret Service on " + sessionbus.Redact(addr)
 		if getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" && runtime.GOOS == "linux" {
 			// Without a display nothing can ask for the keyring's password: a locked keyring
 			// (or one that does not exist yet) would leave every read waiting for a prompt
@@ -143,15 +138,6 @@ func probeKeyring(getenv func(string) string, timeout time.Duration) (string, er
 const secretsName = "org.freedesktop.secrets"
 
 var errNoService = errors.New("no Secret Service on the D-Bus session bus (" + secretsName + " is neither running nor activatable)")
-
-// redactAddr drops the guid and other parameters that say nothing to a person.
-func redactAddr(addr string) string {
-	first, _, _ := strings.Cut(addr, ";")
-	if i := strings.Index(first, ",guid="); i >= 0 {
-		first = first[:i]
-	}
-	return first
-}
 
 // unlockedDefault checks that the Secret Service's default collection exists and is
 // unlocked, in one call: the service answers on the alias path itself.

@@ -61,7 +61,7 @@ func (o *Opener) Teams() ([]TeamStore, discovery.Paths, error) {
 	if err != nil {
 		return nil, p, err
 	}
-	teams, err := TeamStores(p, o.getenv)
+	teams, err := o.teamStores(p)
 	return teams, p, err
 }
 
@@ -242,7 +242,7 @@ func (o *Opener) teamSources(p discovery.Paths) []discovery.StoredSource {
 	if !o.own(p) {
 		return nil
 	}
-	teams, err := TeamStores(p, o.getenv)
+	teams, err := o.teamStores(p)
 	if err != nil {
 		return []discovery.StoredSource{{ID: "amika_team", Priority: TeamPriority(0), StoredSecrets: discovery.StoredSecrets{
 			Label: TeamStoresFile(p, o.getenv), Read: func() (discovery.Stored, error) { return discovery.Stored{}, err }}}}

@@ -167,17 +167,27 @@ func charClass(s string) string {
 		return "a control character"
 	case r >= 0x80:
 		return "a non-ASCII character"
+	case r >= '0' && r <= '9':
+		return "a digit"
+	case r >= 'A' && r <= 'Z':
+		return "an upper-case letter"
+	case r >= 'a' && r <= 'z':
+		return "a lower-case letter"
 	}
 	return fmt.Sprintf("%q", r)
 }
 
-// entryText names a store entry in a message: by its name when that is a valid secret name;
-// otherwise the name might be a secret, and only its length is given.
+// entryText names a store entry in a message: by its name when that is a valid secret name
+// that does not look like a key; otherwise the name might be a secret, and only its length,
+// or its mask, is given.
 func entryText(name string) string {
-	if ValidateName(name) == nil {
-		return "entry " + name
+	switch {
+	case ValidateName(name) != nil:
+		return "an entry whose name is not a valid secret name (" + lengthText(name) + ")"
+	case LooksLikeKey(name):
+		return "an entry whose name looks like a key (" + discovery.Mask(name) + ")"
 	}
-	return "an entry whose name is not a valid secret name (" + lengthText(name) + ")"
+	return "entry " + name
 }
 
 // ValidateValue checks a secret value: any bytes but NUL, not empty, at most 1 MiB. The

@@ -56,7 +56,7 @@ func (s *Stores) NotFound(names ...string) error {
 	for i, b := range s.backends {
 		where[i] = b.Where()
 	}
-	return &notFoundError{fmt.Sprintf("%s not found in %s: %s", word, strings.Join(where, " or "), strings.Join(names, ", "))}
+	return &notFoundError{fmt.Sprintf("%s not found in %s: %s", word, strings.Join(where, " or "), NamesText(names))}
 }
 
 type notFoundError struct{ msg string }
@@ -137,6 +137,9 @@ type Opener struct {
 	choice Choice
 	err    error
 	warned sync.Once
+	// file is keychain.json as Open gives it, so its warning comes once whatever reads it.
+	file        *File
+	teamsWarned sync.Once
 }
 
 func (o *Opener) getenv(name string) string {
@@ -152,6 +155,8 @@ func (o *Opener) Choice() (Choice, discovery.Paths, error) {
 	o.once.Do(func() {
 		o.paths, o.err = discovery.ResolvePaths("", o.getenv)
 		if o.err == nil {
+			o.file = NewFile(o.paths)
+			o.file.warn = o.Warn
 			o.choice, o.err = choose(o.getenv)
 		}
 	})
@@ -175,11 +180,11 @@ func (o *Opener) Open() (*Stores, error) {
 		why := strings.TrimPrefix(c.Reason, "AMIKA_STORE=auto: ")
 		o.warn(fmt.Sprintf("%s; using the file store %s (set AMIKA_STORE=file to choose it and silence this)", why, p.Tilde(p.KeychainFile())))
 	}
-	return open(c, p), nil
+	return o.open(c, p), nil
 }
 
-func open(c Choice, p discovery.Paths) *Stores {
-	file := NewFile(p)
+func (o *Opener) open(c Choice, p discovery.Paths) *Stores {
+	file := o.file
 	var s *Stores
 	switch c.Backend {
 	case "keyring":
@@ -203,7 +208,7 @@ func (o *Opener) Status() (Choice, []Store, error) {
 		return c, nil, err
 	}
 	var out []Store
-	for _, b := range open(c, p).backends {
+	for _, b := range o.open(c, p).backends {
 		out = append(out, b)
 	}
 	return c, out, nil
@@ -286,11 +291,18 @@ func storedRow(label string, read func() (stored, error)) discovery.StoredSecret
 		}
 		var se *storeError
 		if errors.As(err, &se) {
-			err = errors.New(se.reason)
+			err = reasonError{se}
 		}
 		return out, err
 	}}
 }
+
+// reasonError is a storeError as discovery shows it: the reason alone, its warning naming
+// the place already.
+type reasonError struct{ e *storeError }
+
+func (r reasonError) Error() string { return r.e.reason }
+func (r reasonError) Unwrap() error { return r.e.cause }
 
 // Find returns the secrets named, from the backends that list them or, for a name no
 // backend lists (stored by another tool, say), from a plain read. Names none holds are

@@ -42,16 +42,35 @@ func TeamStoresFile(p discovery.Paths, getenv func(string) string) string {
 
 // ValidTeamName checks a team store's name: 1–32 of a-z 0-9 _ -, starting with a letter or
 // digit, and not "user" (the personal scope).
+// The error never quotes an invalid name: it says what is wrong where.
 func ValidTeamName(name string) error {
-	ok := name != "" && len(name) <= 32 && name != "user"
-	for i := 0; ok && i < len(name); i++ {
-		c := name[i]
-		ok = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || i > 0 && (c == '_' || c == '-')
+	const rule = "1 to 32 of a-z 0-9 _ -, starting with a letter or digit, and not \"user\""
+	for i := 0; i < len(name); i++ {
+		if !teamNameByte(i, name[i]) {
+			return errors.New(DescribeInvalid("store name", name, teamNameByte, rule))
+		}
 	}
-	if !ok {
-		return fmt.Errorf("invalid store name %q: 1 to 32 of a-z 0-9 _ -, starting with a letter or digit, and not \"user\"", name)
+	switch {
+	case name == "":
+		return errors.New(DescribeInvalid("store name", name, teamNameByte, rule))
+	case len(name) > 32:
+		return fmt.Errorf("invalid store name (%s): longer than 32 characters", lengthText(name))
+	case name == "user":
+		return errors.New("invalid store name: user is the personal store's scope (" + rule + ")")
 	}
 	return nil
+}
+
+func teamNameByte(i int, c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || i > 0 && (c == '_' || c == '-')
+}
+
+// teamNameText is a store name as a message shows it: itself when valid, else described.
+func teamNameText(name string) string {
+	if ValidTeamName(name) != nil {
+		return "an invalid store name (" + lengthText(name) + ")"
+	}
+	return name
 }
 
 type teamFile struct {
@@ -59,18 +78,20 @@ type teamFile struct {
 }
 
 // TeamStores lists the team stores: AMIKA_TEAM_STORES's first, then stores.json's; a name
-// given by both is the variable's.
+// given by both is the variable's. A stores.json that another user could have changed is
+// not read: the error then wraps safefile.ErrUntrusted, and the variable's stores come
+// with it (the Opener skips it with a warning).
 func TeamStores(p discovery.Paths, getenv func(string) string) ([]TeamStore, error) {
 	var out []TeamStore
 	seen := map[string]bool{}
 	if v := strings.TrimSpace(getenv(TeamStoresEnv)); v != "" {
-		for _, entry := range filepath.SplitList(v) {
+		for i, entry := range filepath.SplitList(v) {
 			if entry = strings.TrimSpace(entry); entry == "" {
 				continue
 			}
 			name, dir, ok := strings.Cut(entry, "=")
 			if !ok || dir == "" {
-				return nil, fmt.Errorf("%s: entry %q: want NAME=DIR", TeamStoresEnv, entry)
+				return nil, fmt.Errorf("%s: entry %d (%s): want NAME=DIR", TeamStoresEnv, i+1, lengthText(entry))
 			}
 			if err := ValidTeamName(name); err != nil {
 				return nil, fmt.Errorf("%s: %v", TeamStoresEnv, err)
@@ -94,8 +115,24 @@ func TeamStores(p discovery.Paths, getenv func(string) string) ([]TeamStore, err
 	return out, nil
 }
 
+// teamStores is TeamStores, a stores.json that another user could have changed skipped
+// with one warning (Warn).
+func (o *Opener) teamStores(p discovery.Paths) ([]TeamStore, error) {
+	teams, err := TeamStores(p, o.getenv)
+	if errors.Is(err, safefile.ErrUntrusted) {
+		if o.Warn != nil {
+			o.teamsWarned.Do(func() { o.Warn(err.Error()) })
+		}
+		return teams, nil
+	}
+	return teams, err
+}
+
 func readTeamFile(path string) (teamFile, error) {
 	var f teamFile
+	if err := safefile.Trusted(path); err != nil {
+		return f, &storeError{where: path, reason: discovery.NotUsed(err), cause: err}
+	}
 	data, err := safefile.ReadFile(path, 1<<20)
 	if errors.Is(err, fs.ErrNotExist) {
 		return f, nil
@@ -106,9 +143,9 @@ func readTeamFile(path string) (teamFile, error) {
 	if err := json.Unmarshal(data, &f); err != nil {
 		return f, fmt.Errorf("%s: cannot parse: %v; fix or move the file, amika will not overwrite it", path, err)
 	}
-	for _, t := range f.Stores {
+	for i, t := range f.Stores {
 		if err := ValidTeamName(t.Name); err != nil || t.Dir == "" {
-			return f, fmt.Errorf("%s: entry %q: a name and a dir are needed; fix or move the file, amika will not overwrite it", path, t.Name)
+			return f, fmt.Errorf("%s: store %d (%s): a valid name and a dir are needed; fix or move the file, amika will not overwrite it", path, i+1, teamNameText(t.Name))
 		}
 	}
 	return f, nil
@@ -173,7 +210,7 @@ func RemoveTeamStore(p discovery.Paths, getenv func(string) string, name string)
 				return nil
 			}
 		}
-		return fmt.Errorf("no team store named %q in %s", name, TeamStoresFile(p, getenv))
+		return fmt.Errorf("no team store named %s in %s", teamNameText(name), TeamStoresFile(p, getenv))
 	})
 }
 
@@ -190,7 +227,10 @@ func FindTeamStore(teams []TeamStore, name string) (TeamStore, error) {
 				return t, nil
 			}
 		}
-		return TeamStore{}, fmt.Errorf("no team store named %q (amika store list; amika store add %s DIR)", name, name)
+		if ValidTeamName(name) != nil {
+			return TeamStore{}, fmt.Errorf("no team store named so: %v", ValidTeamName(name))
+		}
+		return TeamStore{}, fmt.Errorf("no team store named %s (amika store list; amika store add %s DIR)", name, name)
 	}
 	switch len(teams) {
 	case 0:

@@ -23,6 +23,7 @@ var scriptCommands = []struct {
 	{"strace-forks", []string{"strace-forks LOG BEGIN END"}, cmdStraceForks},
 	{"keyring", []string{"keyring start", "keyring lock", "keyring bus", "keyring stall", "keyring hang NAME",
 		"[!] keyring connections N", "keyring start-as UID", "[!] keyring as UID CMD ARGS…"}, cmdKeyring},
+	{"busflip", []string{"busflip SOCKET LINK TARGET", "[!] busflip connections N"}, cmdBusFlip},
 	{"httpcapture", []string{"httpcapture LOG"}, cmdHTTPCapture},
 	{"client", []string{"client NAME"}, cmdClient},
 	{"mockapi", []string{"mockapi start", "mockapi requests", "[!] mockapi auth PATH", "mockapi sent PATH WANT…",

@@ -5,28 +5,24 @@ package agentkeyring
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/godbus/dbus/v5"
 	ss "github.com/zalando/go-keyring/secret_service"
 
 	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/internal/sessionbus"
 )
 
 const secretsName = "org.freedesktop.secrets"
 
-// reader reads an item of the Secret Service on the session bus the process environment
-// names (the store's probe checks that bus and sets it): SearchItems by service and
+// reader reads an item of the Secret Service over the process's checked connection to the
+// user's own session bus (the one the store's probe made): SearchItems by service and
 // account attributes, then GetSecrets in a plain session. Locked items are not read.
 var reader = func(item discovery.KeyringItem) (string, bool, error) {
-	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		return "", false, errors.New("no D-Bus session bus")
-	}
-	conn, err := dbus.SessionBus()
+	conn, err := sessionbus.Conn()
 	if err != nil {
-		return "", false, fmt.Errorf("cannot connect to the D-Bus session bus: %v", err)
+		return "", false, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 	defer cancel()

@@ -32,11 +32,13 @@ func Secrets(w io.Writer, f Format, list []store.Secret, agents bool) error {
 	}
 	head := "NAME\tTYPE\tPROVIDER"
 	cells := func(s store.Secret) (string, string, string) {
-		return s.Name, Dash(string(s.Type)), Dash(printable(s.Provider))
+		return s.Name, Dash(printable(string(s.Type))), Dash(printable(s.Provider))
 	}
 	if agents {
 		head = "ID\tNAME\tTYPE"
-		cells = func(s store.Secret) (string, string, string) { return s.Name, Dash(printable(s.Label)), string(s.Type) }
+		cells = func(s store.Secret) (string, string, string) {
+			return s.Name, Dash(printable(s.Label)), printable(string(s.Type))
+		}
 	}
 	tw := NewTable(w)
 	fmt.Fprintln(tw, head+"\tUPDATED\tSTORE")
@@ -52,7 +54,7 @@ func Pending(w io.Writer, secrets []store.Secret) error {
 	tw := NewTable(w)
 	fmt.Fprintln(tw, "NAME\tVALUE\tFROM")
 	for _, s := range secrets {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, discovery.Mask(s.Value), s.Origin)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, discovery.Mask(s.Value), printable(s.Origin))
 	}
 	return tw.Flush()
 }
@@ -67,7 +69,7 @@ func Discovered(w io.Writer, creds []discovery.Credential, p discovery.Paths) er
 		if name == "" {
 			name = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\n", name, c.Provider, c.Kind, discovery.Mask(c.Value), c.Source, p.Tilde(c.File))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\n", name, printable(c.Provider), c.Kind, discovery.Mask(c.Value), c.Source, printable(p.Tilde(c.File)))
 	}
 	return tw.Flush()
 }
@@ -76,7 +78,7 @@ func Discovered(w io.Writer, creds []discovery.Credential, p discovery.Paths) er
 func Candidate(w io.Writer, c agent.Candidate) error {
 	tw := NewTable(w)
 	fmt.Fprintln(tw, "TYPE\tVALUE\tFROM")
-	fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Type, c.Masked(), c.Origin)
+	fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Type, c.Masked(), printable(c.Origin))
 	return tw.Flush()
 }
 
@@ -85,7 +87,7 @@ func Candidates(w io.Writer, found []agent.Candidate, p discovery.Paths) error {
 	tw := NewTable(w)
 	fmt.Fprintln(tw, "#\tTYPE\tVALUE\tFROM")
 	for i, c := range found {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", i+1, c.Type, c.Masked(), p.Tilde(c.Origin))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", i+1, c.Type, c.Masked(), printable(p.Tilde(c.Origin)))
 	}
 	return tw.Flush()
 }

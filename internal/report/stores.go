@@ -62,7 +62,7 @@ func Places(w io.Writer, f Format, places []store.Place) error {
 	tw := NewTable(w)
 	fmt.Fprintln(tw, "NAME\tSCOPE\tBACKEND\tLOCATION")
 	for _, r := range places {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Name, r.Scope, r.Backend, r.Location)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Name, r.Scope, r.Backend, printable(r.Location))
 	}
 	return tw.Flush()
 }

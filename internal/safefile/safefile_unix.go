@@ -29,9 +29,27 @@ var ErrNotPrivate = errors.New("not a private directory")
 // PrivateDir makes sure dir is a directory of this user's (the effective uid), not a
 // symlink, and closed to everyone else: it is created with mode 0700 when missing (parents
 // as needed), and an existing one of the user's that is open to others is closed (0700).
-// Anything else (another user's directory, a symlink, a file) is ErrNotPrivate: the caller
-// falls back to another place, or fails, and never writes there.
+// The directories leading to it must be Trusted: a private directory inside one that
+// another user may rename is not private. Anything else (another user's directory, or one
+// on the way, a symlink, a file) is ErrNotPrivate: the caller falls back to another place,
+// or fails, and never writes there.
 func PrivateDir(dir string) error {
+	parent := filepath.Dir(dir)
+	if err := Trusted(parent); err != nil {
+		return fmt.Errorf("%w: %w", ErrNotPrivate, err)
+	}
+	if err := privateDir(dir); err != nil {
+		return err
+	}
+	// Again once it exists: a directory on the way may have been made by someone else
+	// between the check and the creation.
+	if err := Trusted(parent); err != nil {
+		return fmt.Errorf("%w: %w", ErrNotPrivate, err)
+	}
+	return nil
+}
+
+func privateDir(dir string) error {
 	err := os.Mkdir(dir, 0o700)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err = os.MkdirAll(filepath.Dir(dir), 0o700); err == nil {

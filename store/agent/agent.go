@@ -394,5 +394,5 @@ func Lookup(s store.Store, agent, idOrLabel string) (store.Secret, error) {
 			return s.Get(x.Name)
 		}
 	}
-	return store.Secret{}, fmt.Errorf("no %s credential %q (amika secret %s list shows them)", agent, idOrLabel, agent)
+	return store.Secret{}, fmt.Errorf("no %s credential %s (amika secret %s list shows them)", agent, store.NameText(idOrLabel), agent)
 }

@@ -1,6 +1,6 @@
-//go:build unix && !linux && !freebsd
+//go:build unix && !linux && !freebsd && !darwin && !solaris
 
-package store
+package sessionbus
 
 import "net"
 
