@@ -31,12 +31,22 @@ func (s *Store) gpgIDFile(dir string) string {
 // else the lines of the nearest .gpg-id (comments after '#' and blank lines skipped), and
 // the file they came from ("" for the variable).
 func (s *Store) Recipients() (file string, ids []string, err error) {
+	file, ids, err = s.recipientsFor(s.SecretsDir())
+	if err == nil && ids == nil {
+		return "", nil, fmt.Errorf("%s: %w (the file listing whom secrets are encrypted to): create it with `pass init KEY…`, or `amika store add NAME DIR --init KEY…`", s.cfg.Dir, ErrNoGPGID)
+	}
+	return file, ids, err
+}
+
+// recipientsFor lists whom the secrets in dir are encrypted to, as Recipients does; no
+// recipients and no error when no .gpg-id governs dir.
+func (s *Store) recipientsFor(dir string) (file string, ids []string, err error) {
 	if k := s.cfg.Getenv("PASSWORD_STORE_KEY"); strings.TrimSpace(k) != "" {
 		return "", strings.Fields(k), nil
 	}
-	file = s.gpgIDFile(s.SecretsDir())
+	file = s.gpgIDFile(dir)
 	if file == "" {
-		return "", nil, fmt.Errorf("%s: %w (the file listing whom secrets are encrypted to): create it with `pass init KEY…`, or `amika store add NAME DIR --init KEY…`", s.cfg.Dir, ErrNoGPGID)
+		return "", nil, nil
 	}
 	ids, err = readGPGID(file)
 	if err != nil {
