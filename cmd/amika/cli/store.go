@@ -97,7 +97,7 @@ func findTeam(name string) (store.TeamStore, error) {
 
 func openTeam(t store.TeamStore, interactive bool) *store.Pass {
 	paths, _ := discovery.DefaultPaths("")
-	return store.OpenTeam(paths, os.Getenv, t, interactive)
+	return store.OpenTeam(paths, os.Getenv, t, interactive).Warning(stores.Warn)
 }
 
 // teamSources are the team stores as discovery sources, each its own row below the user's
@@ -155,7 +155,7 @@ func passStores(names []string, interactive bool) ([]*store.Pass, error) {
 		all = append(all, p)
 	}
 	for _, t := range teams {
-		all = append(all, store.OpenTeam(paths, os.Getenv, t, interactive))
+		all = append(all, store.OpenTeam(paths, os.Getenv, t, interactive).Warning(stores.Warn))
 	}
 	if len(names) == 0 {
 		if len(all) == 0 {
@@ -353,13 +353,15 @@ and names the files. Shell hooks notice what a sync changed at the next prompt.`
 				if n := len(res.Changed); n > 0 {
 					what = plural(n, "file", "files") + " changed"
 				}
+				if n := len(res.Resealed); n > 0 {
+					what += ", " + plural(n, "file", "files") + " re-encrypted for the recipients of .gpg-id"
+				}
 				if res.Pushed {
 					what += ", pushed"
 				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "amika: store %s: synced with %s (%s): %s\n", b.Scope(), res.Remote, tildePath(b.Dir(), home.Home), what)
 				if res.RecipientsAfter != nil || res.RecipientsBefore != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "amika: warning: store %s: the pull changed whom secrets are encrypted to: %s (was %s); check it is who you expect\n",
-						b.Scope(), strings.Join(res.RecipientsAfter, ", "), strings.Join(res.RecipientsBefore, ", "))
+					fmt.Fprintf(cmd.ErrOrStderr(), "amika: warning: %s\n", store.RecipientsWarning(b.Scope(), res.RecipientsBefore, res.RecipientsAfter))
 				}
 			}
 			if failed > 0 {
