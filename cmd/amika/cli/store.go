@@ -330,8 +330,10 @@ func newStoreSyncCmd() *cobra.Command {
 		Use:   "sync [NAME…]",
 		Short: "Pull and push password stores (git pull --rebase, git push): all, or those named",
 		Long: `Bring password stores level with their git remotes: fetch, rebase your commits on what the
-others pushed, push. A conflict (the same secret changed here and there) changes nothing
-and names the files. Shell hooks notice what a sync changed at the next prompt.`,
+others pushed, push. Before the push, what your commits wrote for other recipients than
+.gpg-id now lists (the pull changed them) is re-encrypted. A conflict (the same secret
+changed here and there) changes nothing and names the files. Shell hooks notice what a
+sync changed at the next prompt.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			stores, err := passStores(args, isTerminal(cmd.InOrStdin()))
 			if err != nil {
