@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/scrypt"
@@ -47,13 +48,15 @@ func locateGemini(p Paths, o *Options) []location {
 // parseGemini reads oauth_creds.json: Google OAuth tokens as google-auth-library writes
 // them ({"access_token", "refresh_token", "expiry_date" (epoch ms), …}).
 func parseGemini(data []byte, c *parseContext) error {
-	var access, expiry []byte
+	var access, expiry, refresh []byte
 	err := scanObject(data, func(key string, value []byte) bool {
 		switch key {
 		case "access_token":
 			access = value
 		case "expiry_date":
 			expiry = value
+		case "refresh_token":
+			refresh = value
 		}
 		return true
 	})
@@ -68,11 +71,15 @@ func parseGemini(data []byte, c *parseContext) error {
 	if err != nil {
 		return err
 	}
+	r, err := optString("refresh_token", refresh)
+	if err != nil {
+		return err
+	}
 	if token != "" && c.noOAuth {
 		c.skippedOAuth++
 		return nil
 	}
-	c.add("gemini", token, KindOAuth, expires)
+	c.addOAuth("gemini", token, KindOAuth, expires, strings.TrimSpace(r) != "")
 	return nil
 }
 
@@ -88,7 +95,7 @@ func geminiEntry(data []byte, kind Kind, c *parseContext) error {
 	if err != nil || isNull(token) {
 		return err
 	}
-	m, err := fields("token", token, "accessToken", "expiresAt")
+	m, err := fields("token", token, "accessToken", "expiresAt", "refreshToken")
 	if err != nil {
 		return err
 	}
@@ -104,11 +111,15 @@ func geminiEntry(data []byte, kind Kind, c *parseContext) error {
 	if err != nil {
 		return err
 	}
+	refresh, err := optString("token.refreshToken", m[2])
+	if err != nil {
+		return err
+	}
 	if access != "" && c.noOAuth {
 		c.skippedOAuth++
 		return nil
 	}
-	c.add("gemini", access, KindOAuth, expires)
+	c.addOAuth("gemini", access, KindOAuth, expires, strings.TrimSpace(refresh) != "")
 	return nil
 }
 
@@ -244,7 +255,7 @@ func parseAmpSecrets(data []byte, c *parseContext) error {
 			c.skippedOAuth++
 			return nil
 		}
-		c.add("amp", token, KindOAuth, exp)
+		c.addOAuth("amp", token, KindOAuth, exp, true) // Amp's OAuth token comes with its refresh token
 		return nil
 	}
 	c.add("amp", token, KindAPIKey, time.Time{})

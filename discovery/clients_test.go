@@ -118,8 +118,11 @@ func TestKeyringRows(t *testing.T) {
 			return `{"serverName":"default-api-key","token":{"accessToken":"AIza-from-keyring","tokenType":"ApiKey"},"updatedAt":1}`, true, nil
 		}
 		return "", false, nil
-	}}
+	}, Watch: []string{"/data/keyrings"}}
 	res := Discover(Options{Paths: p, Now: time.Now(), Keyring: k})
+	if len(res.Watch) != 1 || res.Watch[0] != "/data/keyrings" {
+		t.Errorf("a keyring that was read is not watched: %v", res.Watch)
+	}
 	got := map[string]string{}
 	for _, c := range res.Credentials {
 		got[c.Provider] = c.Value + " " + c.File
@@ -128,7 +131,10 @@ func TestKeyringRows(t *testing.T) {
 		got["gemini"] != "AIza-from-keyring keyring:gemini-cli-api-key/default-api-key" || len(res.Warnings) != 0 {
 		t.Fatalf("%v %v", got, res.Warnings)
 	}
-	res = Discover(Options{Paths: p, Now: time.Now(), Keyring: &Keyring{Label: "keyring", Unavailable: "no keyring here"}})
+	res = Discover(Options{Paths: p, Now: time.Now(), Keyring: &Keyring{Label: "keyring", Unavailable: "no keyring here", Watch: []string{"/data/keyrings"}}})
+	if len(res.Watch) != 0 {
+		t.Errorf("a keyring that was not read is watched: %v", res.Watch)
+	}
 	n := 0
 	for _, f := range res.Files {
 		if strings.HasPrefix(f.Path, "keyring:") {

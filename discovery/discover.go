@@ -41,6 +41,10 @@ type Credential struct {
 	// paths that start agents here (ModeHandout) do not hand it out; it still resolves
 	// its provider.
 	LeftToAgent bool
+	// Refreshable marks an OAuth token stored with what its agent needs to get a new one
+	// (a refresh token): an agent's own login that has expired still works for the agent,
+	// which refreshes it at its next start.
+	Refreshable bool
 }
 
 // Agent names the program whose own login c is ("" for none).
@@ -164,19 +168,37 @@ type StoredSecrets struct {
 
 // Stored is what one backend of amika's store holds for discovery.
 type Stored struct {
-	// Variables are secrets under variable-style names (ANTHROPIC_API_KEY, GROQ_API_KEY,
-	// …), by name.
-	Variables map[string]string
-	// Logins are agents' OAuth credentials kept in the store (`amika secret claude push
-	// --type oauth`, e.g. a `claude setup-token` token), as the agent's own JSON. They are
-	// amika's, not the agent's login, so they are handed out; they rank after Variables.
-	Logins []StoredLogin
+	// Entries are the secrets discovery takes, each with what the store's metadata says of
+	// it: those under variable-style names (ANTHROPIC_API_KEY, GROQ_API_KEY, …,
+	// CLAUDE_CODE_OAUTH_TOKEN) and the agents' credentials (`amika secret claude|codex
+	// push`). They are amika's, never an agent's own login, so they are handed out. The
+	// variable-style names rank first, in sorted order, then the agents' credentials.
+	Entries []StoredEntry
 	// Problems are the entries the backend skipped, one warning each.
 	Problems []string
 }
 
-// StoredLogin is one agent's credential JSON kept in amika's store under Name.
-type StoredLogin struct{ Name, Agent, JSON string }
+// StoredEntry is one secret of amika's store as discovery takes it.
+type StoredEntry struct {
+	Name, Value string
+	// Kind is the type the store records (KindAPIKey, KindOAuth), "" for any other. A
+	// secret under an API-key name is an API key unless recorded as OAuth;
+	// CLAUDE_CODE_OAUTH_TOKEN, and any value starting with sk-ant-oat (an Anthropic OAuth
+	// token's prefix), are Anthropic OAuth tokens whatever is recorded.
+	Kind Kind
+	// Agent is "claude" or "codex" for an agent's credential: its provider is the agent's
+	// (anthropic, openai), and an OAuth credential is the agent's JSON (Claude Code's
+	// {"claudeAiOauth":{…}}) or, for Claude, a bare token.
+	Agent string
+	// Expires is when an OAuth token stops working, as the store records it; zero: not
+	// recorded (an agent's OAuth JSON may say itself).
+	Expires time.Time
+}
+
+// AnthropicOAuthPrefix starts every Anthropic OAuth token (an access token from Claude
+// Code's login, or the long-lived one `claude setup-token` prints); API keys start with
+// sk-ant-api.
+const AnthropicOAuthPrefix = "sk-ant-oat"
 
 // Keyring reads items of the OS keyring that agents write.
 type Keyring struct {
@@ -187,6 +209,11 @@ type Keyring struct {
 	// error, not a wait. Nil: the keyring is not read, for the reason in Unavailable.
 	Read        func(KeyringItem) (value string, found bool, err error)
 	Unavailable string
+	// Watch are the files or folders where the keyring keeps its items (e.g.
+	// gnome-keyring's <data dir>/keyrings): a change to an item changes them, which a
+	// shell hook or direnv can see without asking the keyring. Result.Watch holds them
+	// when the keyring was read.
+	Watch []string
 }
 
 // KeyringItem names one item: its service and account. On the Secret Service these are
@@ -200,9 +227,18 @@ type KeyringItem struct {
 // Result is one discovery run: the winning credential per provider, sorted by provider,
 // every file looked at, and the warnings to show.
 type Result struct {
+	// Credentials are what `auth extract` prints: an expired OAuth token never counts.
 	Credentials []Credential
-	Files       []FileReport
-	Warnings    []Warning
+	// Handout are what the paths that start agents here resolve (ModeHandout): as
+	// Credentials, except that an agent's own login that has expired but that the agent
+	// refreshes itself (Refreshable) still takes its provider, left to the agent, so no
+	// lower-priority key replaces the agent's login while it is merely due for a refresh.
+	Handout  []Credential
+	Files    []FileReport
+	Warnings []Warning
+	// Watch are paths beyond the sources' files whose change may change the result: the
+	// keyring's storage (Keyring.Watch) when keyring items were read.
+	Watch []string
 }
 
 // File size limits keep a run within 64 MiB of memory and well under half a second
@@ -221,7 +257,18 @@ const maxProblems = 10
 // Discover reads every source and resolves one credential per provider.
 func Discover(opt Options) Result {
 	var res Result
+	if opt.Keyring != nil && opt.Keyring.Read != nil && !opt.ReferenceOnly {
+		res.Watch = opt.Keyring.Watch
+	}
 	won := map[string]winner{}
+	handout := map[string]Credential{}
+	take := func(creds []Credential) {
+		for _, c := range creds {
+			if _, taken := handout[c.Provider]; !taken {
+				handout[c.Provider] = c
+			}
+		}
+	}
 	var reader safefile.Reader
 	extra := opt.Extra
 	if opt.ReferenceOnly {
@@ -251,6 +298,7 @@ func Discover(opt Options) Result {
 					won[cred.Provider] = winner{cred, len(res.Files), len(rep.Found) - 1}
 				}
 			}
+			take(rep.Found)
 			res.Files = append(res.Files, rep)
 		}
 	}
@@ -307,6 +355,10 @@ func Discover(opt Options) Result {
 						won[cred.Provider] = winner{cred, len(res.Files), len(rep.Found) - 1}
 					}
 				}
+				for i := range c.handout {
+					c.handout[i].Source, c.handout[i].Priority, c.handout[i].File = src.ID, src.Priority, loc.path
+				}
+				take(c.handout)
 				rep.Listed = c.listed
 				yielded = len(c.found) > 0
 				if loc.preferred != "" && rep.State != StateMissing && (rep.State != StateMalformed || loc.evenMalformed) {
@@ -321,6 +373,10 @@ func Discover(opt Options) Result {
 		res.Credentials = append(res.Credentials, w.Credential)
 	}
 	sort.Slice(res.Credentials, func(i, j int) bool { return res.Credentials[i].Provider < res.Credentials[j].Provider })
+	for _, c := range handout {
+		res.Handout = append(res.Handout, c)
+	}
+	sort.Slice(res.Handout, func(i, j int) bool { return res.Handout[i].Provider < res.Handout[j].Provider })
 	markShadowed(res.Files, won)
 	return res
 }
@@ -389,33 +445,87 @@ func readStored(s StoredSecrets, c *parseContext) error {
 	if err != nil {
 		return err
 	}
-	names := make([]string, 0, len(st.Variables))
-	for name := range st.Variables {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	if len(names)+len(st.Logins) > maxEntries {
-		names = names[:min(len(names), maxEntries)]
-		st.Logins = st.Logins[:maxEntries-len(names)]
+	entries := st.Entries
+	if len(entries) > maxEntries {
+		entries = entries[:maxEntries]
 		c.problems = append(c.problems, fmt.Sprintf("holds more than %d entries: only the first %d are read", maxEntries, maxEntries))
 	}
-	c.addVariables(names, func(i int) (string, bool) {
-		v := st.Variables[names[i]]
-		if len(v) > maxValueLen {
-			c.problems = append(c.problems, fmt.Sprintf("entry %s skipped: longer than %d KiB, not a credential", quoteName(names[i]), maxValueLen>>10))
-			return "", false
-		}
-		return v, true
-	}, KindAPIKey)
-	for _, l := range st.Logins {
-		// Only Claude Code takes an OAuth token from a variable (CLAUDE_CODE_OAUTH_TOKEN);
-		// Codex's stays with amika run --codex.
-		if l.Agent != "claude" || len(l.JSON) > maxValueLen {
+	type item struct {
+		e        *StoredEntry
+		key      string // the normalized variable name; "" for an agent's credential
+		provider string
+	}
+	items := make([]item, 0, len(entries))
+	for i := range entries {
+		e := &entries[i]
+		switch e.Agent {
+		case "claude", "codex":
+			items = append(items, item{e, "", Canonical(e.Agent)})
+			continue
+		case "":
+		default:
 			continue
 		}
-		if err := parseClaudeOAuth([]byte(l.JSON), c); err != nil {
-			c.problems = append(c.problems, fmt.Sprintf("entry %s skipped: %s", quoteName(l.Name), describeParseError([]byte(l.JSON), err)))
+		norm := upperASCII(trimASCII(e.Name))
+		if norm == OAuthTokenVar {
+			items = append(items, item{e, norm, "anthropic"})
+		} else if p, ok := ProviderForVariable(norm); ok {
+			items = append(items, item{e, norm, p})
 		}
+	}
+	// Variable-style names first, by name as their files sort them; then the agents'
+	// credentials, by name.
+	sort.SliceStable(items, func(a, b int) bool {
+		x, y := items[a], items[b]
+		if (x.key == "") != (y.key == "") {
+			return x.key != ""
+		}
+		if x.key != y.key {
+			return x.key < y.key
+		}
+		return x.e.Name < y.e.Name
+	})
+	for _, it := range items {
+		e := it.e
+		if len(e.Value) > maxValueLen {
+			c.problems = append(c.problems, fmt.Sprintf("entry %s skipped: longer than %d KiB, not a credential", quoteName(e.Name), maxValueLen>>10))
+			continue
+		}
+		kind := e.Kind
+		switch {
+		case it.key == OAuthTokenVar, it.provider == "anthropic" && strings.HasPrefix(strings.TrimSpace(e.Value), AnthropicOAuthPrefix):
+			kind = KindOAuth
+		case kind != KindOAuth:
+			kind = KindAPIKey
+		}
+		if kind == KindAPIKey {
+			c.add(it.provider, e.Value, KindAPIKey, time.Time{})
+			continue
+		}
+		if c.noOAuth {
+			c.skippedOAuth++
+			continue
+		}
+		if it.provider != "anthropic" {
+			// Only Claude Code takes an OAuth token from a variable; a Codex login stays
+			// with its agent.
+			c.listed = append(c.listed, Listed{Name: e.Name, Kind: string(KindOAuth),
+				Note: "an OAuth login of " + it.provider + "'s, which no client takes from a variable: not handed out"})
+			continue
+		}
+		token, expires := e.Value, e.Expires
+		if v := strings.TrimSpace(e.Value); strings.HasPrefix(v, "{") {
+			t, exp, err := claudeOAuthJSON([]byte(v))
+			if err != nil {
+				c.problems = append(c.problems, fmt.Sprintf("entry %s skipped: %s", quoteName(e.Name), describeParseError([]byte(v), err)))
+				continue
+			}
+			token = t
+			if !exp.IsZero() {
+				expires = exp
+			}
+		}
+		c.add("anthropic", token, KindOAuth, expires)
 	}
 	return nil
 }

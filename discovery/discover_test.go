@@ -253,7 +253,7 @@ func TestLoginOverride(t *testing.T) {
 		".local/share/amika/keychain.json": `{"ANTHROPIC_API_KEY": "sk-ant-api03-stored"}`,
 	})
 	res := Discover(Options{Paths: p, Now: time.Now()})
-	as, _ := Assignments(res.Credentials, ModeHandout)
+	as, _ := Assignments(res.Handout, ModeHandout)
 	w := LoginOverride(res, as, nil)
 	if len(w) != 1 || w[0].Source != "amika_keychain" || !strings.Contains(w[0].Reason, "overrides Claude Code's own login ("+filepath.Join(p.ClaudeDir, ".credentials.json")+")") {
 		t.Fatalf("%v", w)
@@ -263,7 +263,7 @@ func TestLoginOverride(t *testing.T) {
 	}
 	// --no-oauth: the login is not read, but it is there
 	res = Discover(Options{Paths: p, Now: time.Now(), NoOAuth: true})
-	as, _ = Assignments(res.Credentials, ModeHandout)
+	as, _ = Assignments(res.Handout, ModeHandout)
 	if len(LoginOverride(res, as, nil)) != 1 {
 		t.Error("no warning with --no-oauth")
 	}
@@ -274,8 +274,112 @@ func TestLoginOverride(t *testing.T) {
 		".claude.json":              `{"primaryApiKey": "sk-ant-api03-own-config"}`,
 	})
 	res = Discover(Options{Paths: q, Now: time.Now()})
-	as, _ = Assignments(res.Credentials, ModeHandout)
+	as, _ = Assignments(res.Handout, ModeHandout)
 	if w := LoginOverride(res, as, nil); len(as) != 2 || len(w) != 1 || w[0].Source != "claude_api" {
 		t.Errorf("%v %v", as, w)
+	}
+}
+
+// An agent's own login that has expired but that the agent refreshes itself (it holds a
+// refresh token) still takes its provider for the paths that start agents (Handout), left
+// to the agent, while auth extract (Credentials) skips it for the next credential.
+func TestHandoutExpiredLogin(t *testing.T) {
+	now := time.Now()
+	key := `{"anthropic": {"type": "api", "key": "sk-ant-api03-opencode"}, "openrouter": {"type": "oauth", "access": "or-old", "refresh": "or-r", "expires": 1}}`
+	for _, c := range []struct {
+		name, login, other string
+		handout            string // anthropic's hand-out winner: its value, "-" left to the agent
+		extract            string
+	}{
+		{"refreshable", `{"claudeAiOauth": {"accessToken": "sk-ant-oat01-own", "refreshToken": "sk-ant-ort01-r", "expiresAt": 1000000000000}}`, "", "-", "sk-ant-api03-opencode"},
+		{"no refresh token", `{"claudeAiOauth": {"accessToken": "sk-ant-oat01-own", "refreshToken": "", "expiresAt": 1000000000000}}`, "", "sk-ant-api03-opencode", "sk-ant-api03-opencode"},
+		{"valid", `{"claudeAiOauth": {"accessToken": "sk-ant-oat01-own", "refreshToken": "sk-ant-ort01-r", "expiresAt": 4102444800000}}`, "", "-", "-"},
+		// not Claude Code's own file: nobody refreshes it
+		{"not own", "", `{"claudeAiOauth": {"accessToken": "sk-ant-oat01-x", "refreshToken": "sk-ant-ort01-r", "expiresAt": 1000000000000}}`, "sk-ant-api03-opencode", "sk-ant-api03-opencode"},
+	} {
+		files := map[string]string{".local/share/opencode/auth.json": key}
+		if c.login != "" {
+			files[".claude/.credentials.json"] = c.login
+		}
+		if c.other != "" {
+			files[".claude-oauth-credentials.json"] = c.other
+		}
+		res := Discover(Options{Paths: fixtureHome(t, files), Now: now})
+		pick := func(creds []Credential, p string) string {
+			for _, cr := range creds {
+				if cr.Provider == p {
+					if cr.LeftToAgent {
+						return "-"
+					}
+					return cr.Value
+				}
+			}
+			return ""
+		}
+		if got := pick(res.Handout, "anthropic"); got != c.handout {
+			t.Errorf("%s: hand-out anthropic %q, want %q", c.name, got, c.handout)
+		}
+		if got := pick(res.Credentials, "anthropic"); got != c.extract {
+			t.Errorf("%s: extract anthropic %q, want %q", c.name, got, c.extract)
+		}
+		// OpenCode's own OAuth entry, expired with its refresh token: left to OpenCode
+		if got := pick(res.Handout, "openrouter"); got != "-" || pick(res.Credentials, "openrouter") != "" {
+			t.Errorf("%s: openrouter hand-out %q, extract %q", c.name, got, pick(res.Credentials, "openrouter"))
+		}
+		as, _ := Assignments(res.Handout, ModeHandout)
+		for _, a := range as {
+			if a.Provider == "anthropic" && c.handout == "-" {
+				t.Errorf("%s: handed out %s", c.name, a.Name)
+			}
+		}
+	}
+}
+
+// The store's secrets are read by what their metadata says: kind, agent, expiry.
+func TestStoredEntries(t *testing.T) {
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	entries := []StoredEntry{
+		{Name: "ANTHROPIC_API_KEY", Value: "sk-ant-oat01-copied", Kind: KindOAuth},
+		{Name: "CLAUDE_CODE_OAUTH_TOKEN", Value: "tok-by-name"},
+		{Name: "GROQ_API_KEY", Value: "gsk-1"},
+		{Name: "claude-old", Agent: "claude", Kind: KindOAuth, Value: `{"claudeAiOauth":{"accessToken":"sk-ant-oat01-old","expiresAt":1000}}`},
+		{Name: "claude-setup", Agent: "claude", Kind: KindOAuth, Value: "sk-ant-oat01-setup", Expires: now.Add(-time.Hour)},
+		{Name: "codex-api-key", Agent: "codex", Kind: KindAPIKey, Value: "sk-proj-1"},
+		{Name: "codex-oauth", Agent: "codex", Kind: KindOAuth, Value: `{"tokens":{"access_token":"x"}}`},
+		{Name: "claude-key", Agent: "claude", Kind: KindAPIKey, Value: "sk-ant-oat01-typed-as-key"},
+		{Name: "my-token", Value: "sk-ant-api03-not-read"},
+	}
+	row := []StoredSecrets{{Label: "store", Read: func() (Stored, error) { return Stored{Entries: entries}, nil }}}
+	p := Paths{Home: t.TempDir()}
+	res := Discover(Options{Paths: p, Now: now, Stored: row})
+	var f FileReport
+	for _, x := range res.Files {
+		if x.Source == "amika_keychain" {
+			f = x
+		}
+	}
+	var got []string
+	for _, c := range f.Found {
+		got = append(got, c.Provider+"/"+string(c.Kind)+"="+c.Value)
+	}
+	want := "anthropic/oauth=sk-ant-oat01-copied anthropic/oauth=tok-by-name groq/api_key=gsk-1 anthropic/oauth=sk-ant-oat01-typed-as-key openai/api_key=sk-proj-1"
+	if strings.Join(got, " ") != want {
+		t.Errorf("found %s\nwant  %s", strings.Join(got, " "), want)
+	}
+	if len(f.Expired) != 2 || len(f.Listed) != 1 || f.Listed[0].Name != "codex-oauth" {
+		t.Errorf("expired %v, listed %v", f.Expired, f.Listed)
+	}
+	for _, c := range f.Found {
+		if c.LeftToAgent {
+			t.Errorf("%s left to its agent", c.Value)
+		}
+	}
+	res = Discover(Options{Paths: p, Now: now, NoOAuth: true, Stored: row})
+	for _, x := range res.Files {
+		for _, c := range x.Found {
+			if c.Kind == KindOAuth {
+				t.Errorf("--no-oauth: %s", c.Value)
+			}
+		}
 	}
 }

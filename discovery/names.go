@@ -94,6 +94,19 @@ func quoteName(s string) string {
 	return strconv.QuoteToASCII(s)
 }
 
+// Printable shows text from a file on one line of a terminal: text holding control or
+// non-ASCII characters (or a quote or backslash) is quoted with them escaped, so nothing read
+// from a file can move the cursor, change colours or forge a row. Plain text is shown as it
+// is.
+func Printable(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return strconv.QuoteToASCII(s)
+		}
+	}
+	return s
+}
+
 // OAuthTokenVar is the variable Claude Code reads an OAuth token from.
 const OAuthTokenVar = "CLAUDE_CODE_OAUTH_TOKEN"
 
@@ -115,6 +128,29 @@ func EnvNames(provider string, kind Kind) []string {
 	return referenceNames(provider)
 }
 
+// CredentialVars lists the variables through which a credential of provider's reaches
+// its client: the names amika hands one out under (EnvNames, either kind) and the others
+// that client reads a credential from (Claude Code: ANTHROPIC_AUTH_TOKEN; Codex:
+// CODEX_ACCESS_TOKEN; Gemini CLI: GOOGLE_API_KEY). When one of them is set, the client
+// already has a credential from its environment (`amika run --if-unset`).
+func CredentialVars(provider string) []string {
+	switch provider {
+	case "anthropic":
+		return []string{"ANTHROPIC_API_KEY", "CLAUDE_API_KEY", OAuthTokenVar, "ANTHROPIC_AUTH_TOKEN"}
+	case "openai":
+		return []string{"OPENAI_API_KEY", "CODEX_API_KEY", "CODEX_ACCESS_TOKEN"}
+	case "gemini":
+		return []string{"GEMINI_API_KEY", "GOOGLE_API_KEY"}
+	}
+	return referenceNames(provider)
+}
+
+// KnownProviders are the canonical providers discovery's own sources yield (OpenCode's
+// entries and amika's store may hold any other).
+func KnownProviders() []string {
+	return []string{"amp", "anthropic", "gemini", "openai"}
+}
+
 // referenceNames are the reference tool's names, the same for every kind.
 func referenceNames(provider string) []string {
 	switch provider {
@@ -134,9 +170,9 @@ const (
 	// An OAuth token no variable takes comes out with an empty Name: a --format json
 	// entry, never a shell line.
 	ModePrint Mode = iota
-	// ModeHandout is every path that starts agents here (shell hooks, direnv, amika run):
-	// as ModePrint, but an agent's own login (LeftToAgent) and OAuth tokens no variable
-	// takes are left out.
+	// ModeHandout is every path that starts agents here (shell hooks, direnv, amika run),
+	// given Result.Handout: as ModePrint, but an agent's own login (LeftToAgent) and OAuth
+	// tokens no variable takes are left out.
 	ModeHandout
 	// ModeReference is `auth extract --reference-names`: the reference tool's names for
 	// every kind (anthropic → ANTHROPIC_API_KEY and CLAUDE_API_KEY, OAuth included).

@@ -95,6 +95,18 @@ func resolvePaths(homedir string, lookup func(string) (string, bool), goos strin
 	return p, nil
 }
 
+// HostIdentity is this machine's host name and this user's name: what Gemini CLI derives
+// its file key from (Options.Identity).
+func HostIdentity() (host, user string, err error) {
+	if host, err = os.Hostname(); err != nil {
+		return "", "", err
+	}
+	if user, err = loginName(); err != nil {
+		return "", "", err
+	}
+	return host, user, nil
+}
+
 func loginName() (string, error) {
 	u, err := user.Current()
 	if err != nil {

@@ -191,7 +191,10 @@ type parseContext struct {
 	identity  func() (host, user string, err error)
 	found     []Credential
 	expired   []Credential // OAuth tokens past their expiry, left out
-	listed    []Listed
+	// handout is what counts for the paths that start agents, in file order: found, and
+	// the agent's own expired logins that it refreshes itself (Result.Handout).
+	handout []Credential
+	listed  []Listed
 	// skippedOAuth counts OAuth entries left out by --no-oauth.
 	skippedOAuth int
 	// problems are entry-level faults (the rest of the file still counts).
@@ -203,6 +206,13 @@ type parseContext struct {
 // it is left out with a warning and a lower source may supply the provider instead, and so
 // is a provider name that is not ASCII.
 func (c *parseContext) add(provider, value string, kind Kind, expires time.Time) {
+	c.addOAuth(provider, value, kind, expires, false)
+}
+
+// addOAuth is add for an OAuth token stored with what its agent needs to refresh it
+// (refreshable): when it is the agent's own login and has expired, it still counts for
+// the paths that start agents, left to the agent.
+func (c *parseContext) addOAuth(provider, value string, kind Kind, expires time.Time, refreshable bool) {
 	value = strings.TrimSpace(value)
 	if value == "" {
 		return
@@ -212,9 +222,12 @@ func (c *parseContext) add(provider, value string, kind Kind, expires time.Time)
 		return
 	}
 	provider = Canonical(provider)
-	cred := Credential{Provider: provider, Value: value, Kind: kind, Expires: expires, LeftToAgent: kind == KindOAuth && c.ownLogin}
+	cred := Credential{Provider: provider, Value: value, Kind: kind, Expires: expires, LeftToAgent: kind == KindOAuth && c.ownLogin, Refreshable: kind == KindOAuth && refreshable}
 	if kind == KindOAuth && !expires.IsZero() && !expires.After(c.now) {
 		c.expired = append(c.expired, cred)
+		if cred.LeftToAgent && cred.Refreshable {
+			c.handout = append(c.handout, cred)
+		}
 		return
 	}
 	if strings.IndexByte(value, 0) >= 0 {
@@ -222,6 +235,7 @@ func (c *parseContext) add(provider, value string, kind Kind, expires time.Time)
 		return
 	}
 	c.found = append(c.found, cred)
+	c.handout = append(c.handout, cred)
 }
 
 // fieldError is a known field holding the wrong JSON type.
@@ -371,7 +385,7 @@ func parseClaudeOAuth(data []byte, c *parseContext) error {
 	if err != nil || isNull(oauth) {
 		return err
 	}
-	m, err := fields("claudeAiOauth", oauth, "accessToken", "expiresAt")
+	m, err := fields("claudeAiOauth", oauth, "accessToken", "expiresAt", "refreshToken")
 	if err != nil {
 		return err
 	}
@@ -383,8 +397,48 @@ func parseClaudeOAuth(data []byte, c *parseContext) error {
 	if err != nil {
 		return err
 	}
-	c.add("anthropic", token, KindOAuth, expires)
+	refresh, err := optString("claudeAiOauth.refreshToken", m[2])
+	if err != nil {
+		return err
+	}
+	c.addOAuth("anthropic", token, KindOAuth, expires, strings.TrimSpace(refresh) != "")
 	return nil
+}
+
+// claudeOAuthJSON reads the access token and its expiry out of a Claude OAuth credential
+// JSON kept in amika's store: Claude Code's {"claudeAiOauth":{…}}, or the inner object alone.
+func claudeOAuthJSON(data []byte) (string, time.Time, error) {
+	var inner []byte
+	err := scanObject(data, func(key string, value []byte) bool {
+		if key == "claudeAiOauth" {
+			inner = value
+		}
+		return true
+	})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	field := "claudeAiOauth"
+	if isNull(inner) {
+		inner, field = data, ""
+	}
+	m, err := fields(field, inner, "accessToken", "expiresAt")
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	prefix := ""
+	if field != "" {
+		prefix = field + "."
+	}
+	token, err := optString(prefix+"accessToken", m[0])
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if strings.TrimSpace(token) == "" {
+		return "", time.Time{}, fmt.Errorf("no %saccessToken string", prefix)
+	}
+	expires, err := parseExpiry(prefix+"expiresAt", m[1], true)
+	return token, expires, err
 }
 
 // parseExpiry reads epoch milliseconds (a number) or, when allowString, an RFC 3339 string.
@@ -548,7 +602,7 @@ func openCodeEntry(id string, raw []byte, c *parseContext) error {
 	if raw[0] != '{' {
 		return fmt.Errorf("it is %s, not an object", jsonType(raw))
 	}
-	m, err := fields(id, raw, "type", "key", "access", "expires", "token")
+	m, err := fields(id, raw, "type", "key", "access", "expires", "token", "refresh")
 	if err != nil {
 		return err
 	}
@@ -580,7 +634,11 @@ func openCodeEntry(id string, raw []byte, c *parseContext) error {
 			// GitHub Copilot's device login never expires and says so with 0.
 			expires = time.Time{}
 		}
-		c.add(id, access, KindOAuth, expires)
+		refresh, err := optString("refresh", m[5])
+		if err != nil {
+			return err
+		}
+		c.addOAuth(id, access, KindOAuth, expires, strings.TrimSpace(refresh) != "")
 	case "wellknown":
 		if c.reference {
 			return nil

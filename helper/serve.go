@@ -16,8 +16,12 @@ import (
 // Options are what a request may need. Each is used only when a request needs it: a git
 // request never runs discovery, a provider request never opens the store.
 type Options struct {
-	// OpenStore opens the amika store (keyring or file).
+	// OpenStore opens the amika store (keyring or file): git credentials, and what store
+	// and erase write.
 	OpenStore func() (store.Store, error)
+	// OpenLookup opens the store secrets are read from by name (name=, the bare form): the
+	// user's own, then the team stores, as `amika run --secret` reads them. Nil: OpenStore.
+	OpenLookup func() (store.Store, error)
 	// Discover runs discovery exactly as `amika auth extract` does.
 	Discover func() (discovery.Result, error)
 	// LockPath, when set, is a file locked around every store read-modify-write, so two
@@ -84,6 +88,14 @@ func (s *server) open() (store.Store, error) {
 	}
 	s.st = st
 	return st, nil
+}
+
+// lookup opens the store named secrets are read from.
+func (s *server) lookup() (store.Store, error) {
+	if s.opt.OpenLookup == nil {
+		return s.open()
+	}
+	return s.opt.OpenLookup()
 }
 
 func (s *server) git() (gitStore, error) {
@@ -159,7 +171,7 @@ func (s *server) nameAnswer(name string) ([]pair, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
-	st, err := s.open()
+	st, err := s.lookup()
 	if err != nil {
 		return nil, err
 	}
@@ -314,8 +326,8 @@ func (s *server) eraseSecret(name string) error {
 
 // Lookup answers the bare form `amika credential get <provider-or-name>`, for tools that
 // take a command's output as an API key (Claude Code's apiKeyHelper, $(…) in scripts): the
-// provider's API key, else the stored secret of that name. An OAuth token is never the
-// answer: those tools would send it as an API key.
+// provider's API key, else the stored secret of that name (the user's own, then the team
+// stores). An OAuth token is never the answer: those tools would send it as an API key.
 func Lookup(arg string, opt Options) (string, error) {
 	var oauthOnly error
 	if provider := discovery.Canonical(arg); provider != "" {
@@ -332,11 +344,14 @@ func Lookup(arg string, opt Options) (string, error) {
 	}
 	if checkName(arg) == nil {
 		s := server{opt: opt}
-		st, err := s.open()
+		st, err := s.lookup()
 		if err != nil {
 			return "", err
 		}
 		sec, err := st.Get(arg)
+		if err == nil && sec.IsOAuth() {
+			return "", fmt.Errorf("secret %s is an OAuth token, not an API key, and what reads this command's output sends it as one (amika secret get %s prints it; amika run --secret hands it over)", sec.Name, sec.Name)
+		}
 		if err == nil {
 			return bareValue(sec.Value)
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/amika-dev/amika/discovery"
 	"github.com/amika-dev/amika/store"
@@ -44,6 +45,25 @@ func ParseSecretRef(arg string) (SecretRef, error) {
 	return SecretRef{Var: v, Secret: secret}, nil
 }
 
+// ParseSecretRefs reads every --secret. A variable named twice is an error naming it:
+// which of the two was meant is not amika's to guess.
+func ParseSecretRefs(args []string) ([]SecretRef, error) {
+	refs := make([]SecretRef, 0, len(args))
+	seen := make(map[string]bool, len(args))
+	for _, a := range args {
+		ref, err := ParseSecretRef(a)
+		if err != nil {
+			return nil, err
+		}
+		if seen[ref.Var] {
+			return nil, fmt.Errorf("--secret: the variable %s is given more than once; give each variable once", ref.Var)
+		}
+		seen[ref.Var] = true
+		refs = append(refs, ref)
+	}
+	return refs, nil
+}
+
 // Options are what to inject.
 type Options struct {
 	Secrets    []SecretRef
@@ -54,10 +74,18 @@ type Options struct {
 	// Optional makes a --provider that resolves nothing add nothing instead of failing: the
 	// lazy wrappers start an agent that is not logged in yet, so it can offer its own login.
 	Optional bool
+	// IfUnset adds nothing discovered (--provider, --discovered) for a provider when one of
+	// the variables its client reads a credential from (discovery.CredentialVars) is set,
+	// not empty, in the environment Getenv reads: the lazy wrappers never override what the
+	// user set. Named secrets (--secret, --claude, --codex) are added whatever is set.
+	IfUnset bool
+	Getenv  func(string) string
 	// Store opens the store; called only when a secret is named.
 	Store func() (store.Store, error)
 	// Discover runs discovery; called only for --provider and --discovered.
 	Discover func() (discovery.Result, error)
+	// Now is the time stored OAuth expiries are compared with; zero: time.Now().
+	Now time.Time
 }
 
 // Var is one variable to add to the command's environment.
@@ -76,6 +104,9 @@ type Var struct {
 // as CLAUDE_CODE_OAUTH_TOKEN only. A credential named explicitly (--claude, --codex,
 // --secret) is handed over even when it is an OAuth token, in the form its client takes.
 func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
 	vars := map[string]Var{}
 	set := func(name, value, from string) { vars[name] = Var{name, value, from} }
 	var warnings []discovery.Warning
@@ -85,13 +116,29 @@ func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
 			return nil, nil, err
 		}
 		warnings = res.Warnings
+		// userSet: the user's environment already gives p's client a credential
+		userSet := func(p string) bool {
+			if !opt.IfUnset || opt.Getenv == nil {
+				return false
+			}
+			for _, name := range discovery.CredentialVars(p) {
+				if opt.Getenv(name) != "" {
+					return true
+				}
+			}
+			return false
+		}
 		byProvider := map[string]discovery.Credential{}
-		for _, c := range res.Credentials {
-			byProvider[c.Provider] = c
+		var creds []discovery.Credential
+		for _, c := range res.Handout {
+			if !userSet(c.Provider) {
+				byProvider[c.Provider] = c
+				creds = append(creds, c)
+			}
 		}
 		var handed []discovery.Assignment
 		if opt.Discovered {
-			as, warns := discovery.Assignments(res.Credentials, discovery.ModeHandout)
+			as, warns := discovery.Assignments(creds, discovery.ModeHandout)
 			warnings = append(warnings, warns...)
 			for _, a := range as {
 				set(a.Name, a.Value, "discovered "+a.Provider)
@@ -103,7 +150,9 @@ func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
 			p = discovery.Canonical(p)
 			c, ok := byProvider[p]
 			if !ok {
-				missing = append(missing, p)
+				if !userSet(p) {
+					missing = append(missing, p)
+				}
 				continue
 			}
 			as, warns := discovery.Assignments([]discovery.Credential{c}, discovery.ModeHandout)
@@ -120,7 +169,7 @@ func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
 			return nil, warnings, fmt.Errorf("no credential discovered for provider %s (amika auth sources shows what was looked at)", strings.Join(missing, ", "))
 		}
 		for _, w := range discovery.LoginOverride(res, handed, nil) {
-			w.Reason += "; to keep the subscription, run Claude Code without it (no --provider anthropic; past an init --lazy wrapper: command claude)"
+			w.Reason += "; to keep the subscription, start Claude Code without amika run --provider anthropic or --discovered (past an amika init --lazy wrapper: command claude)"
 			warnings = append(warnings, w)
 		}
 	}
@@ -137,7 +186,7 @@ func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
 			if err != nil {
 				return nil, warnings, err
 			}
-			value, oauth, err := credentialValue(s)
+			value, oauth, err := credentialValue(s, opt.Now)
 			if err != nil {
 				return nil, warnings, err
 			}
@@ -163,7 +212,7 @@ func Resolve(opt Options) ([]Var, []discovery.Warning, error) {
 			if err != nil {
 				return nil, warnings, err
 			}
-			value, oauth, err := credentialValue(s)
+			value, oauth, err := credentialValue(s, opt.Now)
 			if err != nil {
 				return nil, warnings, err
 			}
@@ -213,30 +262,43 @@ func agentName(a string) string {
 }
 
 func isAnthropic(s store.Secret) bool {
-	return s.Agent == "claude" || s.Provider == "anthropic"
+	return s.Agent == "claude" || s.Provider == "anthropic" || store.IsAnthropicOAuth(s.Value)
 }
 
 // credentialValue is what goes into the environment for a stored secret: its value, or for
-// an agent's OAuth credential JSON, the access token in it.
-func credentialValue(s store.Secret) (value string, oauth bool, err error) {
-	if s.Type != store.TypeOAuth {
+// an agent's OAuth credential JSON, the access token in it. An OAuth token past its expiry
+// (the JSON's, else the one recorded) is an error: a token handed over in the environment
+// cannot be refreshed, and would only fail later, inside the agent.
+func credentialValue(s store.Secret, now time.Time) (value string, oauth bool, err error) {
+	if !s.IsOAuth() {
 		return s.Value, false, nil
 	}
-	a := s.Agent
-	if a == "" {
-		a = "claude"
-		if s.Provider == "openai" {
-			a = "codex"
+	value, expires := s.Value, s.Expires.Time
+	if strings.HasPrefix(strings.TrimSpace(s.Value), "{") {
+		a := s.Agent
+		if a == "" {
+			a = "claude"
+			if s.Provider == "openai" {
+				a = "codex"
+			}
+		}
+		o, err := agent.ParseOAuth(a, s.Value)
+		if err != nil {
+			return "", true, fmt.Errorf("secret %s: %v", s.Name, err)
+		}
+		value = o.Token
+		if !o.Expires.IsZero() {
+			expires = o.Expires
 		}
 	}
-	if !strings.HasPrefix(strings.TrimSpace(s.Value), "{") {
-		return s.Value, true, nil // a bare token
+	if !expires.IsZero() && !expires.After(now) {
+		hint := "store a current one"
+		if isAnthropic(s) {
+			hint = "store a long-lived token: claude setup-token, then amika secret claude push --type oauth"
+		}
+		return "", true, fmt.Errorf("secret %s: its OAuth token expired at %s, and a token handed over in the environment cannot be refreshed: %s", s.Name, expires.UTC().Format(time.RFC3339), hint)
 	}
-	tok, err := agent.AccessToken(a, s.Value)
-	if err != nil {
-		return "", true, fmt.Errorf("secret %s: %v", s.Name, err)
-	}
-	return tok, true, nil
+	return value, true, nil
 }
 
 // Environ is base with vars set, replacing any variable of the same name.

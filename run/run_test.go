@@ -102,6 +102,7 @@ func TestResolveProviders(t *testing.T) {
 		{Provider: "openai", Value: "chatgpt-tok", Kind: discovery.KindOAuth, Source: "codex", LeftToAgent: true},
 		{Provider: "github-copilot", Value: "gho", Kind: discovery.KindOAuth, Source: "amika_oauth"},
 	}}
+	res.Handout = res.Credentials
 	for _, c := range []struct {
 		providers []string
 		want      string
@@ -143,5 +144,47 @@ func TestResolveProviders(t *testing.T) {
 	}
 	if strings.Join(names, " ") != "CLAUDE_CODE_OAUTH_TOKEN GROQ_API_KEY" {
 		t.Errorf("--discovered gives %v", names)
+	}
+}
+
+// --if-unset (the lazy wrappers): a provider whose client already has a credential
+// variable set, not empty, gets nothing added and counts as resolved; the others as usual.
+func TestResolveIfUnset(t *testing.T) {
+	creds := []discovery.Credential{
+		{Provider: "anthropic", Value: "sk-ant-stored", Kind: discovery.KindAPIKey, Source: "amika_keychain"},
+		{Provider: "openai", Value: "sk-proj-stored", Kind: discovery.KindAPIKey, Source: "amika_keychain"},
+	}
+	discover := func() (discovery.Result, error) { return discovery.Result{Credentials: creds, Handout: creds}, nil }
+	for _, c := range []struct {
+		env  map[string]string
+		opt  Options
+		want string
+	}{
+		{map[string]string{"CLAUDE_CODE_OAUTH_TOKEN": "sk-ant-oat01-user"}, Options{Providers: []string{"anthropic"}}, ""},
+		{map[string]string{"ANTHROPIC_AUTH_TOKEN": "gw"}, Options{Providers: []string{"anthropic"}}, ""},
+		{map[string]string{"ANTHROPIC_API_KEY": ""}, Options{Providers: []string{"anthropic"}}, "ANTHROPIC_API_KEY CLAUDE_API_KEY"},
+		{map[string]string{"CODEX_API_KEY": "mine"}, Options{Discovered: true}, "ANTHROPIC_API_KEY CLAUDE_API_KEY"},
+		// a provider nothing resolves for, its variable set: no error
+		{map[string]string{"MISTRAL_API_KEY": "mine"}, Options{Providers: []string{"mistral"}}, ""},
+	} {
+		opt := c.opt
+		opt.IfUnset, opt.Discover = true, discover
+		opt.Getenv = func(name string) string { return c.env[name] }
+		vars, _, err := Resolve(opt)
+		if err != nil {
+			t.Fatalf("%v: %v", c.env, err)
+		}
+		var names []string
+		for _, v := range vars {
+			names = append(names, v.Name)
+		}
+		if strings.Join(names, " ") != c.want {
+			t.Errorf("env %v, %+v: gives %v, want %q", c.env, c.opt, names, c.want)
+		}
+		// without --if-unset, --provider overrides (it is explicit)
+		opt.IfUnset = false
+		if vars, _, _ := Resolve(opt); c.opt.Providers != nil && c.opt.Providers[0] == "anthropic" && len(vars) != 2 {
+			t.Errorf("env %v without --if-unset: gives %v", c.env, vars)
+		}
 	}
 }

@@ -40,6 +40,37 @@ func NewDirenvExport(watch []string, as []discovery.Assignment, extra []Var) Dir
 	return d
 }
 
+// WriteDirenvExport prints what one `use amika` evaluates: the watches, what discovery
+// resolves through the filter, then the stored secrets (a later one wins a name). secrets,
+// nil when `use amika` names none, resolves them; with secrets and no filter, discovery
+// is left out.
+func (s Session) WriteDirenvExport(w io.Writer, secrets func() ([]Var, error)) error {
+	var as []discovery.Assignment
+	var res discovery.Result
+	if secrets == nil || len(s.Filter) > 0 {
+		var err error
+		if res, err = s.Discover(); err != nil {
+			return err
+		}
+		var warns []discovery.Warning
+		as, warns = discovery.Assignments(res.Handout, discovery.ModeHandout)
+		as = discovery.Select(s.Filter).Assignments(as)
+		for _, w := range discovery.LoginOverride(res, as, nil) {
+			w.Reason += "; to keep the subscription, leave anthropic out (use amika openai …)"
+			warns = append(warns, w)
+		}
+		s.Warn(append(append(res.Warnings, warns...), CheckFilter(s.Filter, res)...))
+	}
+	var extra []Var
+	if secrets != nil {
+		var err error
+		if extra, err = secrets(); err != nil {
+			return err
+		}
+	}
+	return NewDirenvExport(WatchPaths(s.Paths, res), as, extra).Write(w)
+}
+
 // Write renders the bash code use_amika evaluates. Every value is single-quoted, so it comes
 // back byte for byte (trailing newlines included).
 func (d DirenvExport) Write(w io.Writer) error {

@@ -44,7 +44,8 @@ type jsonAssignment struct {
 }
 
 // WriteAssignments renders assignments (already sorted) in the given format. export makes
-// them environment variables (export NAME=… in sh, set -gx in fish); json ignores it.
+// them environment variables (export NAME=… in sh, set -gx in fish); json ignores it. An
+// assignment without a name (an OAuth token no variable takes) is a JSON entry only.
 func WriteAssignments(w io.Writer, format Format, export bool, as []discovery.Assignment) error {
 	if format == FormatJSON {
 		out := make([]jsonAssignment, 0, len(as))
@@ -67,7 +68,9 @@ func WriteAssignments(w io.Writer, format Format, export bool, as []discovery.As
 	}
 	var b strings.Builder
 	for _, a := range as {
-		d.set(&b, a.Name, d.quote(a.Value), export)
+		if a.Name != "" {
+			d.set(&b, a.Name, d.quote(a.Value), export)
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -2,6 +2,9 @@ package shellinit
 
 import (
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 )
 
@@ -21,9 +24,10 @@ func (h Hook) Write(w io.Writer) error {
 	for i, a := range h.Args {
 		args[i] = d.quote(a)
 	}
-	// A wrapper starts its agent even when nothing resolves: an agent not logged in yet
-	// offers its own login.
-	run := `"$_amika_bin" run --optional`
+	// A wrapper starts its agent even when nothing resolves (an agent not logged in yet
+	// offers its own login), and adds nothing for a provider whose credential variable the
+	// user set (amika never overrides what the user set).
+	run := `"$_amika_bin" run --optional --if-unset`
 	if len(args) > 0 {
 		run += " " + strings.Join(args, " ")
 	}
@@ -44,4 +48,27 @@ func (h Hook) Write(w io.Writer) error {
 	}
 	_, err = io.WriteString(w, b.String())
 	return err
+}
+
+// SelfPath is the path hooks and the direnv extension call amika by: the one it was started
+// as, without resolving symlinks, so a package manager's link keeps working across
+// upgrades.
+func SelfPath() string {
+	arg0 := os.Args[0]
+	if !strings.ContainsRune(arg0, filepath.Separator) {
+		if p, err := exec.LookPath(arg0); err == nil {
+			arg0 = p
+		}
+	}
+	if strings.ContainsRune(arg0, filepath.Separator) {
+		if abs, err := filepath.Abs(arg0); err == nil {
+			if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+				return abs
+			}
+		}
+	}
+	if exe, err := os.Executable(); err == nil {
+		return exe
+	}
+	return "amika"
 }

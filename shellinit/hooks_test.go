@@ -115,33 +115,6 @@ func TestFingerprintHidesTheValue(t *testing.T) {
 	}
 }
 
-func TestFilter(t *testing.T) {
-	as := []discovery.Assignment{
-		assign("ANTHROPIC_API_KEY", "a", "anthropic"), assign("CLAUDE_API_KEY", "a", "anthropic"),
-		assign("OPENAI_API_KEY", "o", "openai"), assign("OPENROUTER_API_KEY", "r", "openrouter"),
-	}
-	names := func(as []discovery.Assignment) string {
-		var out []string
-		for _, a := range as {
-			out = append(out, a.Name)
-		}
-		return strings.Join(out, " ")
-	}
-	for _, tt := range []struct {
-		wants []string
-		want  string
-	}{
-		{nil, "ANTHROPIC_API_KEY CLAUDE_API_KEY OPENAI_API_KEY OPENROUTER_API_KEY"},
-		{[]string{"claude"}, "ANTHROPIC_API_KEY CLAUDE_API_KEY"},
-		{[]string{"Codex", "OPENROUTER_API_KEY"}, "OPENAI_API_KEY OPENROUTER_API_KEY"},
-		{[]string{"nothing"}, ""},
-	} {
-		if got := names(Filter(as, tt.wants)); got != tt.want {
-			t.Errorf("Filter(%q) = %q, want %q", tt.wants, got, tt.want)
-		}
-	}
-}
-
 func TestParseShell(t *testing.T) {
 	for _, ok := range []string{"bash", "zsh", "fish"} {
 		if _, err := ParseShell(ok); err != nil {
@@ -338,7 +311,7 @@ func BenchmarkRefreshWrite(b *testing.B) {
 	e := env(map[string]string{})
 	for i := 0; i < b.N; i++ {
 		stamp, t0, _ := TouchStamp(filepath.Join(dir, "stamps"), "abc", i%2)
-		r := NewRefresh(Bash, as, e, WatchPaths(p), stamp, i%2, t0)
+		r := NewRefresh(Bash, as, e, WatchPaths(p, discovery.Result{}), stamp, i%2, t0)
 		var buf bytes.Buffer
 		r.Write(&buf)
 	}

@@ -6,4 +6,4 @@ _amika_bin=@AMIKA_BIN@
 function claude { @AMIKA_RUN@ --provider anthropic -- claude "$@"; }
 function codex { @AMIKA_RUN@ --provider openai -- codex "$@"; }
 function opencode { @AMIKA_RUN@ --discovered -- opencode "$@"; }
-function amp { @AMIKA_RUN@ --provider anthropic -- amp "$@"; }
+function amp { @AMIKA_RUN@ --provider amp -- amp "$@"; }

@@ -12,5 +12,5 @@ function opencode --wraps opencode --description 'opencode with amika credential
     @AMIKA_RUN@ --discovered -- opencode $argv
 end
 function amp --wraps amp --description 'amp with amika credentials'
-    @AMIKA_RUN@ --provider anthropic -- amp $argv
+    @AMIKA_RUN@ --provider amp -- amp $argv
 end

@@ -4,28 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/amika-dev/amika/discovery"
 )
-
-// Filter keeps the assignments whose variable name or canonical provider is among wants;
-// no wants keeps them all.
-func Filter(as []discovery.Assignment, wants []string) []discovery.Assignment {
-	if len(wants) == 0 {
-		return as
-	}
-	var out []discovery.Assignment
-	for _, a := range as {
-		for _, w := range wants {
-			if a.Name == w || a.Provider == discovery.Canonical(w) {
-				out = append(out, a)
-				break
-			}
-		}
-	}
-	return out
-}
 
 // exportedVar is the exported variable listing what amika exported, as NAME:fingerprint
 // separated by spaces. Exported, so a shell started from this one knows which of the
@@ -118,4 +101,47 @@ func Plan(as []discovery.Assignment, lookup func(string) (string, bool)) ([]Chan
 		}
 	}
 	return changes, strings.Join(claims, " ")
+}
+
+// CheckFilter warns about each filter word that can select nothing (discovery.Select):
+// neither a provider amika knows (discovery.KnownProviders and their aliases, or one found
+// on this machine in res) nor, in either case, a variable name amika hands out
+// (NAME_API_KEY, CLAUDE_CODE_OAUTH_TOKEN). Nothing is refused: a provider amika does not
+// know yet is selected by its NAME_API_KEY without a warning.
+func CheckFilter(words []string, res discovery.Result) []discovery.Warning {
+	var warns []discovery.Warning
+	for _, w := range words {
+		if filterWordKnown(w, res) {
+			continue
+		}
+		warns = append(warns, discovery.Warning{Path: "filter " + strconv.QuoteToASCII(w),
+			Reason: "names no provider amika knows or found here (" + strings.Join(discovery.KnownProviders(), ", ") + ") and no variable it hands out (e.g. OPENAI_API_KEY): it selects nothing"})
+	}
+	return warns
+}
+
+func filterWordKnown(w string, res discovery.Result) bool {
+	name := strings.ToUpper(strings.TrimSpace(w))
+	if _, ok := discovery.ProviderForVariable(name); ok || name == discovery.OAuthTokenVar {
+		return true
+	}
+	p := discovery.Canonical(w)
+	for _, k := range discovery.KnownProviders() {
+		if p == k {
+			return true
+		}
+	}
+	for _, f := range res.Files {
+		for _, c := range f.Found {
+			if c.Provider == p {
+				return true
+			}
+		}
+		for _, c := range f.Expired {
+			if c.Provider == p {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -17,11 +17,13 @@ import (
 // refreshEnd closes every refresh answer: a hook applies nothing that does not end with it.
 const refreshEnd = "# amika: refresh complete"
 
-// WatchPaths lists what a hook watches: every file discovery may read, the store stamp,
-// which every store write touches (the keyring has no file to watch), and the password
+// WatchPaths lists what a hook watches: every file discovery may read, the keyring's
+// storage when res read keyring items (an agent's login or logout there writes no file of
+// the agent's), the store stamp, which every store write touches, and the password
 // stores' folders, which a git pull changes.
-func WatchPaths(p discovery.Paths) []string {
-	return append(discovery.SourcePaths(p), store.WatchPaths(p, os.Getenv)...)
+func WatchPaths(p discovery.Paths, res discovery.Result) []string {
+	out := append(discovery.SourcePaths(p), res.Watch...)
+	return append(out, store.WatchPaths(p, os.Getenv)...)
 }
 
 // Refresh is one answer to a hook: the variable changes, then what the fast path checks

@@ -10,7 +10,7 @@ import (
 // Session is what init and refresh need from the command line and the machine.
 type Session struct {
 	Shell    Shell
-	Filter   []string
+	Filter   []string // what to keep (discovery.Select): providers and variable names
 	Paths    discovery.Paths
 	Lookup   func(string) (string, bool)
 	Discover func() (discovery.Result, error)
@@ -20,28 +20,33 @@ type Session struct {
 // WriteRefresh runs one refresh for hook id, whose shell compares with the stamp in slot
 // inUse: stamp the other slot, discover, plan, and print the shell code that applies it.
 func (s Session) WriteRefresh(w io.Writer, id string, inUse int) error {
+	_, err := s.writeRefresh(w, id, inUse)
+	return err
+}
+
+func (s Session) writeRefresh(w io.Writer, id string, inUse int) (discovery.Result, error) {
 	slot := 1 - inUse
 	stamp, stampTime, warns, err := s.stamp(id, slot, inUse)
 	if err != nil {
-		return err
+		return discovery.Result{}, err
 	}
 	s.Warn(warns)
 	res, err := s.Discover()
 	if err != nil {
-		return err
+		return res, err
 	}
-	as, warns := discovery.Assignments(res.Credentials, discovery.ModeHandout)
+	as, warns := discovery.Assignments(res.Handout, discovery.ModeHandout)
 	s.Warn(append(res.Warnings, warns...))
-	as = Filter(as, s.Filter)
-	r := NewRefresh(s.Shell, as, s.Lookup, WatchPaths(s.Paths), stamp, slot, stampTime)
+	as = discovery.Select(s.Filter).Assignments(as)
+	r := NewRefresh(s.Shell, as, s.Lookup, WatchPaths(s.Paths, res), stamp, slot, stampTime)
 	s.Warn(loginOverride(res, as, r))
-	return r.Write(w)
+	return res, r.Write(w)
 }
 
 // WriteInit prints what `amika init` prints: the hook, then the first refresh inline (so the
 // rest of the rc file already sees the variables, without a second process), then the
-// completion script. In lazy mode it prints the wrappers and unsets what amika exported in
-// a parent shell.
+// completion script. It warns about a filter word that selects nothing (CheckFilter). In
+// lazy mode it prints the wrappers and unsets what amika exported in a parent shell.
 func (s Session) WriteInit(w io.Writer, h Hook, completion func(io.Writer) error) error {
 	h.Shell = s.Shell
 	if err := h.Write(w); err != nil {
@@ -61,9 +66,12 @@ func (s Session) WriteInit(w io.Writer, h Hook, completion func(io.Writer) error
 			return err
 		}
 	} else {
-		if err := s.WriteRefresh(w, h.ID, 1); err != nil {
+		res, err := s.writeRefresh(w, h.ID, 1)
+		if err != nil {
 			return err
 		}
+		// once, here: a refresh repeats the filter without a word about it
+		s.Warn(CheckFilter(s.Filter, res))
 		var b strings.Builder
 		d.set(&b, "_amika_sig", sigExpr(d), false)
 		if _, err := io.WriteString(w, b.String()); err != nil {

@@ -100,3 +100,16 @@ func Merge(groups ...[]Pair) []Pair {
 	}
 	return out
 }
+
+// OneStdin is the error for --stdin given more than once: standard input holds one value,
+// and which name it was meant for is not amika's to guess.
+func OneStdin(names []string) error {
+	for i, n := range names {
+		for _, m := range names[:i] {
+			if n == m && ValidateName(n) == nil {
+				return fmt.Errorf("--stdin %s is given more than once: standard input holds one value", n)
+			}
+		}
+	}
+	return fmt.Errorf("--stdin is given %d times: standard input holds one value, for one name", len(names))
+}

@@ -224,7 +224,7 @@ func (f *File) forDiscovery() (stored, error) {
 	if err != nil {
 		return stored{}, err
 	}
-	st := stored{variables: map[string]string{}}
+	var st stored
 	for _, name := range sortedKeys(m) {
 		variable := variableName(name)
 		if !variable && (len(m[name]) == 0 || m[name][0] != '{') {
@@ -235,10 +235,8 @@ func (f *File) forDiscovery() (stored, error) {
 		case err != nil && variable:
 			st.warnings = append(st.warnings, f.warning("%s skipped: %v", entryText(name), err))
 		case err != nil:
-		case variable:
-			st.variables[name] = s.Value
-		case isLogin(s.Meta):
-			st.logins = append(st.logins, discovery.StoredLogin{Name: name, Agent: s.Agent, JSON: s.Value})
+		case forDiscovery(name, s.Meta):
+			st.entries = append(st.entries, entry(s))
 		}
 	}
 	return st, nil

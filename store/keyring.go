@@ -247,11 +247,10 @@ func (k *Keyring) forDiscovery() (stored, error) {
 	if err != nil {
 		return stored{}, err
 	}
-	st := stored{variables: map[string]string{}}
+	var st stored
 	for _, name := range sortedNames(idx.Secrets) {
 		m := idx.Secrets[name]
-		variable := variableName(name)
-		if !variable && !isLogin(m) {
+		if !forDiscovery(name, m) {
 			continue
 		}
 		v, err := k.Value(name)
@@ -261,11 +260,7 @@ func (k *Keyring) forDiscovery() (stored, error) {
 		if err != nil {
 			return stored{}, err
 		}
-		if variable {
-			st.variables[name] = v
-		} else {
-			st.logins = append(st.logins, discovery.StoredLogin{Name: name, Agent: m.Agent, JSON: v})
-		}
+		st.entries = append(st.entries, entry(Infer(Secret{Name: name, Value: v, Meta: m})))
 	}
 	return st, nil
 }

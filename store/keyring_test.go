@@ -48,8 +48,8 @@ func TestKeyringIndexInParts(t *testing.T) {
 		t.Fatalf("List: %d secrets, %v", len(list), err)
 	}
 	st, err := k.forDiscovery()
-	if err != nil || st.variables["SECRET_07_API_KEY"] != "v7" || len(st.variables) != 40 {
-		t.Fatalf("forDiscovery: %v, %v", st.variables, err)
+	if err != nil || len(st.entries) != 40 || st.entries[7].Name != "SECRET_07_API_KEY" || st.entries[7].Value != "v7" {
+		t.Fatalf("forDiscovery: %v, %v", st.entries, err)
 	}
 
 	// shrinking back to one item removes the parts

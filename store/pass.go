@@ -118,9 +118,20 @@ func (b *Pass) Warning(warn func(string)) *Pass {
 }
 
 // RecipientsWarning says that a pull changed whom a store's secrets are encrypted to.
+// before and after are the recipients as pass.SyncResult gives them (fingerprints, key IDs,
+// lines by their number); each is escaped once more, as all text from a store is.
 func RecipientsWarning(scope string, before, after []string) string {
-	return fmt.Sprintf("store %s: the pull changed whom secrets are encrypted to: %s (was %s); check it is who you expect",
-		scope, strings.Join(after, ", "), strings.Join(before, ", "))
+	return fmt.Sprintf("store %s: the pull changed whom secrets are encrypted to: %s (was %s); check it is who you expect (`amika store members %s`)",
+		scope, printableList(after), printableList(before), scope)
+}
+
+// printableList shows recipients on one line, each escaped (discovery.Printable).
+func printableList(items []string) string {
+	out := make([]string, len(items))
+	for i, x := range items {
+		out[i] = discovery.Printable(x)
+	}
+	return strings.Join(out, ", ")
 }
 
 // Stores is the store as commands take it: this backend alone.
@@ -135,7 +146,7 @@ func (b *Pass) WatchPaths() []string {
 var ctxBackground = context.Background()
 
 // amika's metadata lines, in the order they are written.
-var passKeys = []string{"type", "provider", "created", "updated", "origin", "agent", "label"}
+var passKeys = []string{"type", "provider", "created", "updated", "origin", "agent", "label", "expires"}
 
 func isPassKey(k string) bool {
 	for _, x := range passKeys {
@@ -154,6 +165,9 @@ func fromEntry(e pass.Entry) Secret {
 	}
 	if t, err := time.Parse(time.RFC3339, e.Get("updated")); err == nil {
 		s.Updated = timeOf(t)
+	}
+	if t, err := time.Parse(time.RFC3339, e.Get("expires")); err == nil {
+		s.Expires = timeOf(t)
 	}
 	switch s.Type {
 	case TypeAPIKey, TypeOAuth, TypeGeneric:
@@ -179,6 +193,7 @@ func toEntry(s Secret, prev *pass.Entry) pass.Entry {
 	add("origin", s.Origin)
 	add("agent", s.Agent)
 	add("label", s.Label)
+	add("expires", s.Expires.String())
 	if prev != nil {
 		for _, f := range prev.Fields {
 			if f.Key == "" || !isPassKey(f.Key) {
@@ -288,12 +303,12 @@ func reason(err error) string {
 }
 
 // isAgentID says whether a name may be an agent's credential (claude-LABEL, codex-LABEL),
-// which discovery takes when it is an OAuth login.
+// which discovery takes when its metadata names the agent.
 func isAgentID(name string) bool {
 	return strings.HasPrefix(name, "claude-") || strings.HasPrefix(name, "codex-")
 }
 
-// forDiscovery decrypts what discovery takes: provider-style names, and agents' OAuth
+// forDiscovery decrypts what discovery takes: provider-style names, and agents'
 // credentials. Any failure fails the whole store: a locked key locks all of it, and a store
 // read in part would resolve differently from one read whole.
 func (b *Pass) forDiscovery() (stored, error) {
@@ -310,7 +325,7 @@ func (b *Pass) forDiscovery() (stored, error) {
 			want = append(want, n)
 		}
 	}
-	st := stored{variables: map[string]string{}}
+	var st stored
 	for _, r := range b.engine.GetMany(ctxBackground, want) {
 		if r.Err != nil {
 			if errors.Is(r.Err, pass.ErrLocked) {
@@ -318,12 +333,8 @@ func (b *Pass) forDiscovery() (stored, error) {
 			}
 			return stored{}, fmt.Errorf("%s.gpg: %s", r.Name, reason(r.Err))
 		}
-		s := fromEntry(r.Entry)
-		switch {
-		case variableName(r.Name):
-			st.variables[r.Name] = s.Value
-		case isLogin(s.Meta):
-			st.logins = append(st.logins, discovery.StoredLogin{Name: r.Name, Agent: s.Agent, JSON: s.Value})
+		if s := fromEntry(r.Entry); forDiscovery(r.Name, s.Meta) {
+			st.entries = append(st.entries, entry(s))
 		}
 	}
 	return st, nil
@@ -332,6 +343,3 @@ func (b *Pass) forDiscovery() (stored, error) {
 func (b *Pass) stored() discovery.StoredSecrets {
 	return storedRow(b.engine.SecretsDir(), b.forDiscovery)
 }
-
-// DiscoveryRow is the store as one row of discovery (team stores are rows of their own).
-func (b *Pass) DiscoveryRow() discovery.StoredSecrets { return b.stored() }

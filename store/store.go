@@ -4,6 +4,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -35,6 +36,9 @@ type Meta struct {
 	Agent string `json:"agent,omitempty"`
 	// Label is the human name given with --name to an agent credential.
 	Label string `json:"label,omitempty"`
+	// Expires is when an OAuth credential's access token stops working, when known:
+	// discovery and amika run hand out no expired token.
+	Expires Time `json:"expires,omitzero"`
 }
 
 // Time is when a secret was created or updated, to the second. Its JSON form is RFC 3339 in
@@ -200,14 +204,24 @@ func Validate(s Secret) error {
 }
 
 // Infer fills in type and provider for a secret pushed by name alone: provider-style names
-// (ANTHROPIC_API_KEY, GROQ_API_KEY, …) are API keys of their provider.
+// (ANTHROPIC_API_KEY, GROQ_API_KEY, …) are API keys of their provider; CLAUDE_CODE_OAUTH_TOKEN,
+// and a value starting with sk-ant-oat (never an API key), are Anthropic OAuth tokens.
 func Infer(s Secret) Secret {
+	oauthName := strings.EqualFold(s.Name, discovery.OAuthTokenVar)
 	if s.Provider == "" {
 		if p, ok := discovery.ProviderForVariable(s.Name); ok {
 			s.Provider = p
-			if s.Type == "" {
+			if s.Type == "" && !(p == "anthropic" && IsAnthropicOAuth(s.Value)) {
 				s.Type = TypeAPIKey
 			}
+		} else if oauthName {
+			s.Provider = "anthropic"
+		}
+	}
+	if s.Type == "" && (oauthName || IsAnthropicOAuth(s.Value) && (s.Provider == "" || s.Provider == "anthropic")) {
+		s.Type = TypeOAuth
+		if s.Provider == "" {
+			s.Provider = "anthropic"
 		}
 	}
 	if s.Type == "" {
@@ -216,9 +230,26 @@ func Infer(s Secret) Secret {
 	return s
 }
 
-// StampPath is touched after every successful write to the store, whichever backend, so
-// shell hooks can notice store changes with a cheap mtime test.
-func StampPath(p discovery.Paths) string { return p.StoreStamp() }
+// IsAnthropicOAuth says whether a value is an Anthropic OAuth token by its prefix
+// (sk-ant-oat…): an access token of a Claude login, or a `claude setup-token` token.
+func IsAnthropicOAuth(value string) bool {
+	return strings.HasPrefix(strings.TrimSpace(value), discovery.AnthropicOAuthPrefix)
+}
+
+// IsOAuth says whether a stored secret is an OAuth credential: recorded so, or an Anthropic
+// OAuth token by its value, whatever was recorded (older amika stored a bare
+// `claude setup-token` token as an API key).
+func (s Secret) IsOAuth() bool { return s.Type == TypeOAuth || IsAnthropicOAuth(s.Value) }
+
+// Names are the secrets' names, sorted.
+func Names(secrets []Secret) []string {
+	out := make([]string, len(secrets))
+	for i, s := range secrets {
+		out[i] = s.Name
+	}
+	sort.Strings(out)
+	return out
+}
 
 // merge carries the creation time over from the secret being replaced and sets times.
 func merge(next Secret, prev *Meta, now time.Time) Secret {

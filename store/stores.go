@@ -129,7 +129,8 @@ type Opener struct {
 	Getenv func(string) string
 	// Warn tells the user something, as one line without the "amika: warning: " prefix:
 	// that auto fell back to the file store, and why, or that the session bus is another
-	// user's. It is called at most once.
+	// user's (at most once), and that a write to a team store pulled a change of whom its
+	// secrets are encrypted to (RecipientsWarning, once per such write).
 	Warn func(string)
 
 	once   sync.Once
@@ -209,13 +210,13 @@ func (o *Opener) Status() (Choice, []Store, error) {
 	return c, out, nil
 }
 
-// Discovery is the amika_keychain source as discovery reads it for paths p: the keyring
+// storedSources are the amika_keychain source as discovery reads it for paths p: the keyring
 // first when it is the chosen backend, then keychain.json, each one row. For another home
 // than the user's (--homedir), only that home's keychain.json: the keyring belongs to the
 // session, not to that directory, and --homedir is how CI gets results from fixtures
 // alone. Only provider-style names (NAME_API_KEY, …) and agents' OAuth credentials are
 // read.
-func (o *Opener) Discovery(p discovery.Paths) []discovery.StoredSecrets {
+func (o *Opener) storedSources(p discovery.Paths) []discovery.StoredSecrets {
 	file := NewFile(p).stored()
 	if own, err := discovery.ResolvePaths("", o.getenv); err == nil && filepath.Clean(own.Home) != filepath.Clean(p.Home) {
 		return []discovery.StoredSecrets{file} // decided without probing the keyring
@@ -238,23 +239,33 @@ func (o *Opener) Discovery(p discovery.Paths) []discovery.StoredSecrets {
 	return []discovery.StoredSecrets{NewKeyring(own).stored(), file}
 }
 
-// stored is what a backend gives discovery: the values of variable-style names, and the
-// agents' OAuth credentials.
+// stored is what a backend gives discovery: the secrets it takes, with their metadata.
 type stored struct {
-	variables map[string]string
-	logins    []discovery.StoredLogin
-	warnings  []Warning
+	entries  []discovery.StoredEntry
+	warnings []Warning
 }
 
-// isLogin says whether discovery gets a secret as an agent's login: an agent's OAuth
-// credential, which is the agent's own JSON.
-func isLogin(m Meta) bool { return m.Agent != "" && m.Type == TypeOAuth }
-
 // variableName says whether discovery reads a secret by its name: ANTHROPIC_API_KEY,
-// GROQ_API_KEY, …
+// GROQ_API_KEY, …, CLAUDE_CODE_OAUTH_TOKEN.
 func variableName(name string) bool {
 	_, ok := discovery.ProviderForVariable(name)
-	return ok
+	return ok || strings.EqualFold(name, discovery.OAuthTokenVar)
+}
+
+// forDiscovery says whether discovery takes a secret: one under a variable-style name, or
+// an agent's credential (`amika secret claude|codex push`), whichever its type.
+func forDiscovery(name string, m Meta) bool { return variableName(name) || m.Agent != "" }
+
+// entry is a secret as discovery takes it: its value and what its metadata says of it.
+func entry(s Secret) discovery.StoredEntry {
+	e := discovery.StoredEntry{Name: s.Name, Value: s.Value, Agent: s.Agent, Expires: s.Expires.Time}
+	switch s.Type {
+	case TypeAPIKey:
+		e.Kind = discovery.KindAPIKey
+	case TypeOAuth:
+		e.Kind = discovery.KindOAuth
+	}
+	return e
 }
 
 // storedRow turns a backend's secrets into a discovery row. A value that is not UTF-8 text
@@ -263,20 +274,16 @@ func variableName(name string) bool {
 func storedRow(label string, read func() (stored, error)) discovery.StoredSecrets {
 	return discovery.StoredSecrets{Label: label, Read: func() (discovery.Stored, error) {
 		st, err := read()
-		out := discovery.Stored{Variables: st.variables, Logins: st.logins}
+		var out discovery.Stored
 		for _, w := range st.warnings {
 			out.Problems = append(out.Problems, w.What)
 		}
-		var bad []string
-		for name, v := range out.Variables {
-			if !utf8.ValidString(v) {
-				bad = append(bad, name)
-				delete(out.Variables, name)
+		for _, e := range st.entries {
+			if !utf8.ValidString(e.Value) {
+				out.Problems = append(out.Problems, entryText(e.Name)+" skipped: the value is not UTF-8 text")
+				continue
 			}
-		}
-		sort.Strings(bad)
-		for _, name := range bad {
-			out.Problems = append(out.Problems, entryText(name)+" skipped: the value is not UTF-8 text")
+			out.Entries = append(out.Entries, e)
 		}
 		var se *storeError
 		if errors.As(err, &se) {
@@ -284,4 +291,53 @@ func storedRow(label string, read func() (stored, error)) discovery.StoredSecret
 		}
 		return out, err
 	}}
+}
+
+// Find returns the secrets named, from the backends that list them or, for a name no
+// backend lists (stored by another tool, say), from a plain read. Names none holds are
+// one NotFound error.
+func (s *Stores) Find(names ...string) ([]Secret, error) {
+	list, _, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	var found []Secret
+	var missing []string
+	for _, n := range names {
+		held := false
+		for _, x := range list {
+			if x.Name == n {
+				found, held = append(found, x), true
+			}
+		}
+		if !held {
+			if x, err := s.Get(n); err == nil {
+				found, held = append(found, x), true
+			}
+		}
+		if !held {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, s.NotFound(missing...)
+	}
+	return found, nil
+}
+
+// WhereOf says where secrets live: the backends holding them, in store order, or where
+// writes go when none does.
+func (s *Stores) WhereOf(secrets []Secret) string {
+	var places []string
+	seen := map[string]bool{}
+	for _, x := range secrets {
+		if b := s.Backend(x.Store); b != nil && !seen[x.Store] {
+			seen[x.Store] = true
+			places = append(places, b.Where())
+		}
+	}
+	if len(places) == 0 {
+		return s.Where()
+	}
+	return strings.Join(places, " and ")
 }

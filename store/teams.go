@@ -219,7 +219,7 @@ func TeamPriority(i int) int { return max(275-i, 271) }
 // write touches, the list of team stores, and the folders and .gpg-id files of the password
 // stores in use, whose modification times change when git checks files out in a pull.
 func WatchPaths(p discovery.Paths, getenv func(string) string) []string {
-	out := []string{StampPath(p), TeamStoresFile(p, getenv)}
+	out := []string{p.StoreStamp(), TeamStoresFile(p, getenv)}
 	if strings.TrimSpace(getenv("AMIKA_STORE")) == "pass" {
 		out = append(out, NewPass(p, getenv, PersonalPassDir(p, getenv), PassOptions{}).WatchPaths()...)
 	}

@@ -28,13 +28,11 @@ import (
 //	                            time and pointed at the mock (after mockapi start)
 //
 // testscripts/README.md says more of each.
-func init() {
-	commands["mockapi"] = cmdMockAPI
-	commands["clients"] = cmdClients
-	setups = append(setups, func(env *testscript.Env) error {
-		scriptTs.Store(env.WorkDir, env.T())
-		return nil
-	})
+
+// rememberScript keeps each script's testscript.T, so a command can skip the script.
+func rememberScript(env *testscript.Env) error {
+	scriptTs.Store(env.WorkDir, env.T())
+	return nil
 }
 
 // scriptTs lets a command skip its script: $WORK → the script's testscript.T.

@@ -10,44 +10,43 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-func init() {
-	// mkfifo path: a named pipe where a source file is expected.
-	commands["mkfifo"] = func(ts *testscript.TestScript, neg bool, args []string) {
-		if neg || len(args) != 1 {
-			ts.Fatalf("usage: mkfifo path")
-		}
-		ts.Check(syscall.Mkfifo(ts.MkAbs(args[0]), 0o644))
+// mkfifo PATH: a named pipe where a source file is expected.
+func cmdMkfifo(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: mkfifo PATH")
 	}
-	// unprivileged amika args…: runs amika as a user that file permissions apply to. As
-	// root (where chmod 000 stops nothing) that is uid/gid 65534 through setpriv, with a copy
-	// of the binary and the script's directories opened to it; otherwise amika runs as is.
-	commands["unprivileged"] = func(ts *testscript.TestScript, neg bool, args []string) {
-		if len(args) < 1 || args[0] != "amika" {
-			ts.Fatalf("usage: unprivileged amika args…")
-		}
-		prog, argv := "amika", args[1:]
-		if os.Geteuid() == 0 {
-			work := ts.Getenv("WORK")
-			for dir := work; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
-				fi, err := os.Stat(dir)
-				ts.Check(err)
-				ts.Check(os.Chmod(dir, fi.Mode().Perm()|0o011))
-			}
-			bin := filepath.Join(work, ".unprivileged", "amika")
-			ts.Check(os.MkdirAll(filepath.Dir(bin), 0o755))
-			ts.Check(copyExecutable(bin))
-			setpriv, err := exec.LookPath("setpriv")
+	ts.Check(syscall.Mkfifo(ts.MkAbs(args[0]), 0o644))
+}
+
+// unprivileged amika ARGS…: runs amika as a user that file permissions apply to. As root
+// (where chmod 000 stops nothing) that is uid/gid 65534 through setpriv, with a copy of the
+// binary and the script's directories opened to it; otherwise amika runs as is.
+func cmdUnprivileged(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 1 || args[0] != "amika" {
+		ts.Fatalf("usage: unprivileged amika ARGS…")
+	}
+	prog, argv := "amika", args[1:]
+	if os.Geteuid() == 0 {
+		work := ts.Getenv("WORK")
+		for dir := work; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+			fi, err := os.Stat(dir)
 			ts.Check(err)
-			prog = setpriv
-			argv = append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", "--", bin}, argv...)
+			ts.Check(os.Chmod(dir, fi.Mode().Perm()|0o011))
 		}
-		err := ts.Exec(prog, argv...)
-		if err != nil && !neg {
-			ts.Fatalf("unprivileged amika: %v", err)
-		}
-		if err == nil && neg {
-			ts.Fatalf("unprivileged amika: unexpected success")
-		}
+		bin := filepath.Join(work, ".unprivileged", "amika")
+		ts.Check(os.MkdirAll(filepath.Dir(bin), 0o755))
+		ts.Check(copyExecutable(bin))
+		setpriv, err := exec.LookPath("setpriv")
+		ts.Check(err)
+		prog = setpriv
+		argv = append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", "--", bin}, argv...)
+	}
+	err := ts.Exec(prog, argv...)
+	if err != nil && !neg {
+		ts.Fatalf("unprivileged amika: %v", err)
+	}
+	if err == nil && neg {
+		ts.Fatalf("unprivileged amika: unexpected success")
 	}
 }
 

@@ -19,12 +19,8 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// The shell hooks only run where a shell really shows prompts, so these commands drive real
+// The shell hooks only run where a shell really shows prompts, so shell-session drives real
 // interactive shells in a pseudo-terminal, one typed line per prompt.
-func init() {
-	commands["shell-session"] = cmdShellSession
-	commands["strace-forks"] = cmdStraceForks
-}
 
 // Every session shell's prompt is "@@P<n>@@ ", n a number that changes from one prompt to
 // the next (fish redraws a prompt while input is typed; a redraw repeats the number). A line

@@ -31,9 +31,6 @@ import (
 // git as http.proxy, it receives requests for any http:// URL in absolute form, so a
 // request for http://api.openai.com/… reaches it without DNS, exactly as an on-path
 // attacker would see it. The server stops when the script ends.
-func init() {
-	commands["httpcapture"] = cmdHTTPCapture
-}
 
 func cmdHTTPCapture(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {

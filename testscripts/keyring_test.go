@@ -39,9 +39,6 @@ import (
 //	[!] keyring as UID CMD ARGS…   run CMD as uid UID in that session (its HOME, runtime
 //	                       directory and bus, AMIKA_STORE=keyring); amika is a copy of the
 //	                       test binary
-func init() {
-	commands["keyring"] = cmdKeyring
-}
 
 type hangSocket struct {
 	mu    sync.Mutex
@@ -52,7 +49,7 @@ var hangSockets sync.Map // *testscript.TestScript → *hangSocket
 
 func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
-		ts.Fatalf("usage: keyring start | hang NAME | connections N")
+		ts.Fatalf("usage: keyring start | lock | bus | stall | hang NAME | connections N | start-as UID | as UID CMD ARGS…")
 	}
 	switch args[0] {
 	case "start":

@@ -20,17 +20,10 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// commands are custom script commands; each feature area's _test.go file adds its own in
-// an init function.
-var commands = map[string]func(ts *testscript.TestScript, neg bool, args []string){}
-
-// setups run after the common environment is laid out; feature areas may add their own.
-var setups []func(env *testscript.Env) error
-
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 ".",
-		Cmds:                commands,
+		Cmds:                commands(),
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
 			home := filepath.Join(env.WorkDir, "home")

@@ -25,17 +25,12 @@ import (
 //	                            pinentry that answers NAME's passphrase, or never answers (a
 //	                            prompt nobody sees); each launch adds a line to
 //	                            $WORK/pinentry-name.log
-func init() {
-	commands["gpg-user"] = cmdGPGUser
-	commands["as"] = cmdAs
-	commands["gpg-exchange"] = cmdGPGExchange
-	commands["gpg-forget"] = func(ts *testscript.TestScript, neg bool, args []string) {
-		if neg || len(args) != 1 {
-			ts.Fatalf("usage: gpg-forget NAME")
-		}
-		ts.Check(gpgUser(ts, args[0]).Forget())
+
+func cmdGPGForget(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: gpg-forget NAME")
 	}
-	commands["pinentry"] = cmdPinentry
+	ts.Check(gpgUser(ts, args[0]).Forget())
 }
 
 var gpgUsers sync.Map // *testscript.TestScript → map[string]*passtest.User

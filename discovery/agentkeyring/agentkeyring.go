@@ -23,3 +23,11 @@ func Reader() func(discovery.KeyringItem) (string, bool, error) {
 }
 
 var errTimeout = errors.New("the keyring did not answer within 2s")
+
+// WatchPaths lists where this system's keyring keeps its items on disk (see
+// discovery.Keyring.Watch): a login or logout that writes no file of the agent's changes
+// them. A keyring whose storage is elsewhere (KeePassXC's database, wherever the user put
+// it) is not among them.
+func WatchPaths(p discovery.Paths) []string {
+	return watchPaths(p)
+}

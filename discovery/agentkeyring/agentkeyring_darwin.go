@@ -4,6 +4,7 @@ package agentkeyring
 
 import (
 	"errors"
+	"path/filepath"
 	"time"
 
 	"github.com/zalando/go-keyring"
@@ -33,4 +34,11 @@ var reader = func(item discovery.KeyringItem) (string, bool, error) {
 	case <-time.After(Timeout):
 		return "", false, errTimeout
 	}
+}
+
+// watchPaths: the login Keychain, a database written in place (the file) with journal
+// files beside it (the folder).
+func watchPaths(p discovery.Paths) []string {
+	dir := filepath.Join(p.Home, "Library", "Keychains")
+	return []string{dir, filepath.Join(dir, "login.keychain-db")}
 }

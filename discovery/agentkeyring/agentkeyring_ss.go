@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/godbus/dbus/v5"
 	ss "github.com/zalando/go-keyring/secret_service"
@@ -66,4 +67,11 @@ var reader = func(item discovery.KeyringItem) (string, bool, error) {
 		return "", false, errors.New("the Secret Service returned no secret for the item")
 	}
 	return string(s.Value), true, nil
+}
+
+// watchPaths: gnome-keyring keeps its collections in <data dir>/keyrings and KWallet its
+// wallets in <data dir>/kwalletd; both replace a file when they save it, which changes
+// the folder's time.
+func watchPaths(p discovery.Paths) []string {
+	return []string{filepath.Join(p.DataDir, "keyrings"), filepath.Join(p.DataDir, "kwalletd")}
 }

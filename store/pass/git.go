@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/amika-dev/amika/discovery"
 )
 
 // ErrNotGit is a store that is not a git repository where one is needed.
@@ -54,10 +56,13 @@ func (e *gitError) Error() string {
 	if e.line == "" {
 		return "git " + e.args[0] + " failed"
 	}
-	return "git " + e.args[0] + ": " + e.line
+	// git's reason may quote a remote's message or a file of the repository.
+	return "git " + e.args[0] + ": " + discovery.Printable(e.line)
 }
 
-// git runs git in the store's directory and returns its standard output.
+// git runs git in the store's directory and returns its standard output. Operands that
+// come from the repository or its configuration (paths, remotes, branches) follow "--" or
+// a fixed prefix ("refs/…"), so none is ever read as an option.
 func (s *Store) git(ctx context.Context, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, gitTimeout)
 	defer cancel()
@@ -229,7 +234,7 @@ func (s *Store) rebase(ctx context.Context, onto, display string) error {
 	var files []string
 	for _, p := range strings.Split(conflicted, "\x00") {
 		if p != "" {
-			files = append(files, p)
+			files = append(files, discovery.Printable(p))
 		}
 	}
 	if _, aerr := s.git(ctx, "rebase", "--abort"); aerr != nil && len(files) == 0 {
@@ -239,15 +244,4 @@ func (s *Store) rebase(ctx context.Context, onto, display string) error {
 		return fmt.Errorf("%s: %w", s.cfg.Dir, err)
 	}
 	return fmt.Errorf("%s: %w: %s changed both here and on %s; nothing was merged and your commits stay local: resolve with `git -C %s pull --rebase`, then sync again", s.cfg.Dir, ErrConflict, strings.Join(files, ", "), display, s.cfg.Dir)
-}
-
-// recipientLines is the content of the .gpg-id governing amika's secrets, for comparing
-// before and after a pull.
-func (s *Store) recipientLines() []string {
-	f := s.gpgIDFile(s.SecretsDir())
-	if f == "" {
-		return nil
-	}
-	ids, _ := readGPGID(f)
-	return ids
 }

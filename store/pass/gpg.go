@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/amika-dev/amika/discovery"
 )
 
 // ErrLocked is a decryption that needs a passphrase gpg-agent does not have cached, where
@@ -32,6 +35,8 @@ type gpgRunner struct {
 	// --pinentry-mode error, and a locked key fails at once with ErrLocked.
 	interactive bool
 	timeout     time.Duration
+	// name names a recipient in messages (Store.recipientRef); nil: recipientID.
+	name func(recipient string) string
 }
 
 // status is what gpg said on its status channel.
@@ -127,24 +132,82 @@ func (g *gpgRunner) args(extra ...string) []string {
 	return append(a, extra...)
 }
 
-// run runs gpg with input on standard input and returns its standard output and status.
+// maxPlaintext bounds what one decryption may yield: a value (at most 1 MiB) and its
+// metadata lines. A file that decrypts to more is no secret amika wrote: a small compressed
+// message can expand to gigabytes, and gpg is stopped rather than read.
+const maxPlaintext = 1<<20 + 64<<10
+
+// maxOutput bounds gpg's standard output where no smaller bound applies (key listings,
+// ciphertext), and maxStatus its standard error (status lines and messages).
+const (
+	maxOutput = 16 << 20
+	maxStatus = 1 << 20
+)
+
+// gpgCall is one run of gpg.
+type gpgCall struct {
+	input []byte
+	args  []string // options
+	// operands follow "--": gpg never reads them as options, whatever they hold.
+	operands []string
+	limit    int        // bound on standard output; 0 is maxOutput
+	extra    []*os.File // file descriptors 3, 4, … (for --enable-special-filenames)
+}
+
+// errOutputLimit is a gpg stopped because its standard output went past the bound.
+type errOutputLimit struct{ limit int }
+
+func (e errOutputLimit) Error() string {
+	return fmt.Sprintf("gpg's output is larger than %s: gpg was stopped", sizeText(e.limit))
+}
+
+func sizeText(n int) string {
+	if n >= 1<<20 && n%(1<<10) == 0 {
+		if n%(1<<20) == 0 {
+			return fmt.Sprintf("%d MiB", n>>20)
+		}
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// run runs gpg with options args (followed by "--" and nothing else) and input on standard
+// input, and returns its standard output and status.
 func (g *gpgRunner) run(ctx context.Context, input []byte, args ...string) ([]byte, status, error) {
+	return g.call(ctx, gpgCall{input: input, args: args})
+}
+
+// call runs gpg as c says. What gpg writes is collected up to a bound: past it gpg is
+// killed, and the error is errOutputLimit (standard output) or a plain error (messages).
+func (g *gpgRunner) call(ctx context.Context, c gpgCall) ([]byte, status, error) {
 	timeout := g.timeout
 	if timeout == 0 {
 		timeout = defaultTimeout
 	}
+	if c.limit == 0 {
+		c.limit = maxOutput
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, g.program, g.args(args...)...)
+	argv := append(g.args(c.args...), "--")
+	argv = append(argv, c.operands...)
+	cmd := exec.CommandContext(ctx, g.program, argv...)
 	cmd.Env = g.env
-	cmd.Stdin = bytes.NewReader(input)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Stdin = bytes.NewReader(c.input)
+	cmd.ExtraFiles = c.extra
+	stdout := &capped{limit: c.limit, stop: cancel}
+	stderr := &capped{limit: maxStatus, stop: cancel}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	// gpg may start gpg-agent, which keeps running; never wait on what it inherited.
 	cmd.WaitDelay = time.Second
 	err := cmd.Run()
-	st := parseStatus(stderr.Bytes())
-	if ctx.Err() == context.DeadlineExceeded {
+	st := parseStatus(stderr.buf.Bytes())
+	switch {
+	case stdout.over:
+		return nil, st, errOutputLimit{c.limit}
+	case stderr.over:
+		return nil, st, fmt.Errorf("gpg wrote more than %s of messages: gpg was stopped", sizeText(maxStatus))
+	case ctx.Err() == context.DeadlineExceeded:
 		return nil, st, fmt.Errorf("%w (%v): gpg-agent does not answer, or a smartcard waits for a touch", ErrTimeout, timeout)
 	}
 	var ee *exec.ExitError
@@ -152,9 +215,32 @@ func (g *gpgRunner) run(ctx context.Context, input []byte, args ...string) ([]by
 		return nil, st, fmt.Errorf("cannot run %s: %v", g.program, unwrapExec(err))
 	}
 	if err != nil {
-		return stdout.Bytes(), st, errGPGFailed
+		return stdout.buf.Bytes(), st, errGPGFailed
 	}
-	return stdout.Bytes(), st, nil
+	return stdout.buf.Bytes(), st, nil
+}
+
+// capped collects what a process writes, up to limit bytes. The first write past it stops
+// the process (stop kills it) and fails, so nothing more is read.
+type capped struct {
+	buf   bytes.Buffer
+	limit int
+	stop  func()
+	over  bool
+}
+
+var errCapped = errors.New("output past its bound")
+
+func (c *capped) Write(p []byte) (int, error) {
+	if c.over {
+		return 0, errCapped
+	}
+	if c.buf.Len()+len(p) > c.limit {
+		c.over = true
+		c.stop()
+		return 0, errCapped
+	}
+	return c.buf.Write(p)
 }
 
 var errGPGFailed = errors.New("gpg failed")
@@ -170,9 +256,13 @@ func unwrapExec(err error) error {
 // decrypt decrypts ciphertext. Errors: ErrLocked, ErrNoSecretKey (wrapped, naming the key
 // IDs the file is encrypted to), or gpg's own reason.
 func (g *gpgRunner) decrypt(ctx context.Context, ciphertext []byte) ([]byte, status, error) {
-	out, st, err := g.run(ctx, ciphertext, "--decrypt")
+	out, st, err := g.call(ctx, gpgCall{input: ciphertext, args: []string{"--decrypt"}, limit: maxPlaintext})
 	if err == nil && st.okay {
 		return out, st, nil
+	}
+	var big errOutputLimit
+	if errors.As(err, &big) {
+		return nil, st, fmt.Errorf("decrypts to more than %s, more than a secret holds (a compressed message that expands?): not read", sizeText(big.limit))
 	}
 	if err != nil && err != errGPGFailed {
 		return nil, st, err
@@ -192,7 +282,7 @@ func decryptError(st status) error {
 		// Without the public key of a recipient, gpg says NO_SECKEY for none of them.
 		return fmt.Errorf("%w (only to %s)", ErrNoSecretKey, strings.Join(st.encTo, ", "))
 	case st.lastHuman != "":
-		return fmt.Errorf("gpg: %s", st.lastHuman)
+		return fmt.Errorf("gpg: %s", discovery.Printable(st.lastHuman))
 	}
 	return errors.New("gpg could not decrypt it")
 }
@@ -200,15 +290,23 @@ func decryptError(st status) error {
 // encrypt encrypts plaintext to recipients. trustFingerprints is set when every recipient
 // is a full fingerprint: the fingerprint, written in .gpg-id and reviewed in git, is the
 // decision to trust that key, so gpg's web of trust is not asked again.
+// Recipients are checked (checkRecipient) and given as values of --recipient: gpg takes the
+// argument after it as the recipient whatever it starts with, and nothing after "--".
 func (g *gpgRunner) encrypt(ctx context.Context, plaintext []byte, recipients []string, trustFingerprints bool) ([]byte, error) {
+	if len(plaintext) > maxPlaintext {
+		return nil, fmt.Errorf("larger than %s, more than amika reads back", sizeText(maxPlaintext))
+	}
 	args := []string{"--encrypt"}
 	if trustFingerprints {
 		args = append(args, "--trust-model", "always")
 	}
 	for _, r := range recipients {
+		if why := checkRecipient(r); why != "" {
+			return nil, fmt.Errorf("%s: %s", g.recipientName(r), why)
+		}
 		args = append(args, "--recipient", r)
 	}
-	out, st, err := g.run(ctx, plaintext, args...)
+	out, st, err := g.call(ctx, gpgCall{input: plaintext, args: args, limit: maxFile})
 	if err == nil && len(out) > 0 {
 		return out, nil
 	}
@@ -219,14 +317,23 @@ func (g *gpgRunner) encrypt(ctx context.Context, plaintext []byte, recipients []
 		var why []string
 		for _, r := range st.invRecp {
 			code, who, _ := strings.Cut(r, " ")
-			why = append(why, who+": "+invRecpReason(code))
+			why = append(why, g.recipientName(who)+": "+invRecpReason(code))
 		}
-		return nil, fmt.Errorf("cannot encrypt to %s", strings.Join(why, "; "))
+		return nil, fmt.Errorf("cannot encrypt: %s", strings.Join(why, "; "))
 	}
 	if st.lastHuman != "" {
-		return nil, fmt.Errorf("gpg: %s", st.lastHuman)
+		return nil, fmt.Errorf("gpg: %s", discovery.Printable(st.lastHuman))
 	}
 	return nil, errors.New("gpg could not encrypt")
+}
+
+// recipientName names a recipient in a message without quoting .gpg-id: a fingerprint or
+// key ID as it is, anything else by where it is written.
+func (g *gpgRunner) recipientName(r string) string {
+	if g.name != nil {
+		return g.name(r)
+	}
+	return recipientID(r, "a recipient")
 }
 
 // invRecpReason explains INV_RECP's reason codes.
@@ -269,13 +376,18 @@ func (g *gpgRunner) listKeys(ctx context.Context, secret bool, ids ...string) ([
 	} else {
 		args = append(args, "--list-keys")
 	}
-	out, st, err := g.run(ctx, nil, append(args, ids...)...)
+	for _, id := range ids {
+		if why := checkRecipient(id); why != "" {
+			return nil, fmt.Errorf("%s: %s", g.recipientName(id), why)
+		}
+	}
+	out, st, err := g.call(ctx, gpgCall{args: args, operands: ids})
 	if err != nil && err != errGPGFailed {
 		return nil, err
 	}
 	keys := parseKeys(out)
 	if err != nil && len(keys) == 0 && len(ids) == 0 {
-		return nil, fmt.Errorf("gpg: %s", st.lastHuman)
+		return nil, fmt.Errorf("gpg: %s", discovery.Printable(st.lastHuman))
 	}
 	return keys, nil
 }

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/amika-dev/amika/discovery"
 	"github.com/amika-dev/amika/internal/safefile"
 )
 
@@ -59,6 +60,9 @@ func (s *Store) Members(ctx context.Context) (string, []Member, error) {
 // lookupKey resolves what a user typed (fingerprint, key ID, email) to exactly one public
 // key that can encrypt.
 func (s *Store) lookupKey(ctx context.Context, who string) (key, error) {
+	if why := checkRecipient(who); why != "" {
+		return key{}, fmt.Errorf("%s: %s", discovery.Printable(who), why)
+	}
 	keys, err := s.gpg.listKeys(ctx, false, who)
 	if err != nil {
 		return key{}, err
@@ -72,13 +76,13 @@ func (s *Store) lookupKey(ctx context.Context, who string) (key, error) {
 	switch len(usable) {
 	case 0:
 		if len(keys) > 0 {
-			return key{}, fmt.Errorf("%s: the key cannot encrypt (revoked, expired or disabled)", who)
+			return key{}, fmt.Errorf("%s: the key cannot encrypt (revoked, expired or disabled)", discovery.Printable(who))
 		}
-		return key{}, fmt.Errorf("%s: no public key in your keyring (gpg --import it first)", who)
+		return key{}, fmt.Errorf("%s: no public key in your keyring (gpg --import it first)", discovery.Printable(who))
 	case 1:
 		return usable[0], nil
 	}
-	return key{}, fmt.Errorf("%s: %d keys match; give the fingerprint", who, len(usable))
+	return key{}, fmt.Errorf("%s: %d keys match; give the fingerprint", discovery.Printable(who), len(usable))
 }
 
 // AddMembers adds keys (fingerprints, key IDs or emails of keys in the user's keyring) to
@@ -171,10 +175,10 @@ func (s *Store) removeMembers(ctx context.Context, who []string) ([]string, erro
 		}
 	}
 	if len(removed) == 0 {
-		return nil, fmt.Errorf("%s: lists none of %s", file, strings.Join(who, ", "))
+		return nil, fmt.Errorf("%s: lists none of %s", file, discovery.Printable(strings.Join(who, ", ")))
 	}
 	if len(next) == 0 {
-		return nil, fmt.Errorf("%s: removing %s would leave no recipient", file, strings.Join(removed, ", "))
+		return nil, fmt.Errorf("%s: removing %s would leave no recipient", file, discovery.Printable(strings.Join(who, ", ")))
 	}
 	return s.setRecipients(ctx, file, next, "Remove "+strings.Join(removed, ", ")+" from "+s.rel(file)+"; reencrypt.")
 }
@@ -236,7 +240,7 @@ func (s *Store) setRecipients(ctx context.Context, file string, ids []string, me
 		changes = append(changes, change{path: path, data: next, old: ct})
 		redone = append(redone, s.rel(path))
 	}
-	old, err := safefile.ReadFile(file, 1<<20)
+	old, err := safefile.ReadFileNoFollow(file, maxGPGID)
 	if errors.Is(err, fs.ErrNotExist) {
 		old = nil
 	} else if err != nil {
@@ -248,7 +252,7 @@ func (s *Store) setRecipients(ctx context.Context, file string, ids []string, me
 		if sig, err := s.signGPGID(ctx, content); err != nil {
 			return nil, err
 		} else if sig != nil {
-			oldSig, _ := safefile.ReadFile(file+".sig", 1<<20)
+			oldSig, _ := safefile.ReadFileNoFollow(file+".sig", maxGPGID)
 			changes = append(changes, change{path: file + ".sig", data: sig, old: oldSig})
 		}
 	}
@@ -349,7 +353,11 @@ func (s *Store) Unlock(ctx context.Context) error {
 	}
 	out, _, err := g.decrypt(ctx, ct)
 	if errors.Is(err, ErrNoSecretKey) {
-		return fmt.Errorf("%s: none of your secret keys is a recipient (%s)", s.cfg.Dir, strings.Join(recipients, ", "))
+		named := make([]string, len(recipients))
+		for i, r := range recipients {
+			named[i] = s.recipientRef(r)
+		}
+		return fmt.Errorf("%s: none of your secret keys is a recipient (%s)", s.cfg.Dir, strings.Join(named, ", "))
 	}
 	if err != nil {
 		return err

@@ -56,8 +56,9 @@ type Config struct {
 	// Timeout bounds one gpg run (default 5s; 5 minutes when Interactive).
 	Timeout time.Duration
 	// RecipientsChanged is told when the pull a write starts with changed the .gpg-id
-	// governing amika's secrets (what SyncResult says of a sync): the write is encrypted to
-	// the recipients after.
+	// governing amika's secrets: the write is encrypted to the recipients after. Both lists
+	// are as SyncResult.RecipientsBefore and RecipientsAfter give them (fingerprints and
+	// key IDs as they are, other lines by their number, never their text).
 	RecipientsChanged func(before, after []string)
 }
 
@@ -84,7 +85,7 @@ func New(c Config) *Store {
 	}
 	s := &Store{cfg: c, env: os.Environ()}
 	program := "gpg"
-	s.gpg = gpgRunner{program: program, opts: strings.Fields(c.Getenv("PASSWORD_STORE_GPG_OPTS")), interactive: c.Interactive, timeout: c.Timeout}
+	s.gpg = gpgRunner{program: program, opts: strings.Fields(c.Getenv("PASSWORD_STORE_GPG_OPTS")), interactive: c.Interactive, timeout: c.Timeout, name: s.recipientRef}
 	if s.gpg.timeout == 0 && c.Interactive {
 		s.gpg.timeout = defaultInteractiveTimeout
 	}
@@ -155,6 +156,9 @@ func (s *Store) Notifying(f func(before, after []string)) *Store {
 // Names lists the secrets amika keeps in the store: the .gpg files of its folder whose names
 // amika accepts, sorted. Other files and folders are left alone.
 func (s *Store) Names() ([]string, error) {
+	if linked(s.SecretsDir()) {
+		return nil, s.fail(s.SecretsDir(), errFolderLink)
+	}
 	entries, err := os.ReadDir(s.SecretsDir())
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -196,14 +200,27 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// readFile reads one .gpg file: a regular file, not a symlink (a teammate's commit could
-// point one anywhere), bounded.
+// readFile reads one .gpg file: a regular file, not a symlink nor in a folder that is one
+// (a teammate's commit could point either anywhere), bounded.
 func readFile(path string) ([]byte, error) {
+	if linked(filepath.Dir(path)) {
+		return nil, errFolderLink
+	}
 	data, err := safefile.ReadFileNoFollow(path, maxFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNotFound
 	}
 	return data, err
+}
+
+// errFolderLink is a folder of the store that is a symlink: a commit can point one at any
+// folder of the user's, and amika follows no link inside a store.
+var errFolderLink = errors.New("the folder is a symlink; amika follows no link inside a password store")
+
+// linked says whether dir is a symlink.
+func linked(dir string) bool {
+	fi, err := os.Lstat(dir)
+	return err == nil && fi.Mode()&fs.ModeSymlink != 0
 }
 
 // Get decrypts secret name.

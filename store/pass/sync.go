@@ -29,8 +29,9 @@ type SyncResult struct {
 	// Resealed are the files re-encrypted before the push because they were encrypted to
 	// other keys than their .gpg-id lists, relative to the store.
 	Resealed []string
-	// RecipientsBefore and RecipientsAfter are the .gpg-id lines before and after the pull,
-	// when the pull changed them.
+	// RecipientsBefore and RecipientsAfter are the recipients of .gpg-id before and after
+	// the pull, when the pull changed them, as messages may show them: fingerprints and key
+	// IDs as they are, other lines by their number (never their text).
 	RecipientsBefore, RecipientsAfter []string
 }
 
@@ -112,7 +113,7 @@ func (s *Store) head(ctx context.Context) string {
 // yet: an empty remote, which the first push fills).
 func (s *Store) fetch(ctx context.Context, t *target) error {
 	t.tracking = "refs/remotes/" + t.remote + "/" + t.merge
-	if _, err := s.git(ctx, "fetch", "-q", t.remote, "+refs/heads/"+t.merge+":"+t.tracking); err != nil {
+	if _, err := s.git(ctx, "fetch", "-q", "--", t.remote, "+refs/heads/"+t.merge+":"+t.tracking); err != nil {
 		var ge *gitError
 		if !errors.As(err, &ge) || !strings.Contains(ge.line, "couldn't find remote ref") {
 			return fmt.Errorf("%s: %w", s.cfg.Dir, err)
@@ -129,7 +130,7 @@ func (s *Store) pull(ctx context.Context, t target) error {
 		return nil
 	}
 	if s.head(ctx) == "" {
-		if _, err := s.git(ctx, "checkout", "-q", "-B", t.branch, t.tracking); err != nil {
+		if _, err := s.git(ctx, "checkout", "-q", "-B", t.branch, t.tracking, "--"); err != nil {
 			return fmt.Errorf("%s: %w", s.cfg.Dir, err)
 		}
 		return nil
@@ -143,17 +144,17 @@ func (s *Store) pull(ctx context.Context, t target) error {
 func (s *Store) push(ctx context.Context, t *target) (pushed, rejected bool, err error) {
 	ahead := s.head(ctx) != "" // an unborn branch on an empty remote has nothing to push
 	if t.tracking != "" {
-		out, _ := s.git(ctx, "rev-list", "--count", t.tracking+"..HEAD")
+		out, _ := s.git(ctx, "rev-list", "--count", t.tracking+"..HEAD", "--")
 		ahead = strings.TrimSpace(out) != "0"
 	}
 	if !ahead {
 		return false, false, nil
 	}
-	_, err = s.git(ctx, "push", "-q", t.remote, "HEAD:refs/heads/"+t.merge)
+	_, err = s.git(ctx, "push", "-q", "--", t.remote, "HEAD:refs/heads/"+t.merge)
 	if err == nil {
 		if t.tracking == "" {
 			t.tracking = "refs/remotes/" + t.remote + "/" + t.merge
-			s.git(ctx, "fetch", "-q", t.remote, "+refs/heads/"+t.merge+":"+t.tracking)
+			s.git(ctx, "fetch", "-q", "--", t.remote, "+refs/heads/"+t.merge+":"+t.tracking)
 		}
 		return true, false, nil
 	}
@@ -186,7 +187,7 @@ func (s *Store) sync(ctx context.Context) (SyncResult, error) {
 		return res, err
 	}
 	res.Remote = t.String()
-	idBefore := s.recipientLines()
+	idBefore := s.gpgIDState()
 	before := s.head(ctx)
 	var pulled string
 	for attempt := 1; ; attempt++ {
@@ -211,16 +212,16 @@ func (s *Store) sync(ctx context.Context) (SyncResult, error) {
 		}
 		// The re-encryption is made again after the next pull, for what it brings.
 		if len(resealed) > 0 {
-			if _, err := s.git(ctx, "reset", "-q", "--keep", pulled); err != nil {
+			if _, err := s.git(ctx, "reset", "-q", "--keep", pulled, "--"); err != nil {
 				return res, fmt.Errorf("%s: %w", s.cfg.Dir, err)
 			}
 		}
 		backoff(attempt)
 	}
 	s.follow(ctx, t)
-	changed := []string{"diff", "--name-only", "-z", before, pulled}
+	changed := []string{"diff", "--name-only", "-z", before, pulled, "--"}
 	if before == "" {
-		changed = []string{"ls-tree", "-r", "-z", "--name-only", pulled}
+		changed = []string{"ls-tree", "-r", "-z", "--name-only", pulled, "--"}
 	}
 	if pulled != "" {
 		out, _ := s.git(ctx, changed...)
@@ -230,14 +231,10 @@ func (s *Store) sync(ctx context.Context) (SyncResult, error) {
 			}
 		}
 	}
-	if idAfter := s.recipientLines(); idBefore != nil && !sameLines(idBefore, idAfter) {
-		res.RecipientsBefore, res.RecipientsAfter = idBefore, idAfter
+	if idAfter := s.gpgIDState(); idBefore.changed(idAfter) {
+		res.RecipientsBefore, res.RecipientsAfter = idBefore.shown, idAfter.shown
 	}
 	return res, nil
-}
-
-func sameLines(a, b []string) bool {
-	return strings.Join(a, "\n") == strings.Join(b, "\n")
 }
 
 // write makes one change under the store's lock: do writes and commits it. A store that
@@ -264,11 +261,11 @@ func (s *Store) write(ctx context.Context, do func() error) error {
 	if err != nil {
 		return local(err)
 	}
-	idBefore := s.recipientLines()
+	idBefore := s.gpgIDState()
 	idPulled := idBefore
 	defer func() {
-		if s.cfg.RecipientsChanged != nil && idBefore != nil && !sameLines(idBefore, idPulled) {
-			s.cfg.RecipientsChanged(idBefore, idPulled)
+		if s.cfg.RecipientsChanged != nil && idBefore.changed(idPulled) {
+			s.cfg.RecipientsChanged(idBefore.shown, idPulled.shown)
 		}
 	}()
 	for attempt := 1; ; attempt++ {
@@ -278,7 +275,7 @@ func (s *Store) write(ctx context.Context, do func() error) error {
 		if err := s.pull(ctx, t); err != nil {
 			return local(err)
 		}
-		idPulled = s.recipientLines()
+		idPulled = s.gpgIDState()
 		base := s.head(ctx)
 		if !made {
 			if err := do(); err != nil {
@@ -308,7 +305,7 @@ func (s *Store) write(ctx context.Context, do func() error) error {
 			undo = sealedAt
 		}
 		if undo != "" {
-			if _, err := s.git(ctx, "reset", "-q", "--keep", undo); err != nil {
+			if _, err := s.git(ctx, "reset", "-q", "--keep", undo, "--"); err != nil {
 				return &SyncError{Err: fmt.Errorf("%s: %w", s.cfg.Dir, err)}
 			}
 			made = base == ""
@@ -333,7 +330,7 @@ func (s *Store) reseal(ctx context.Context, tracking string) ([]string, error) {
 		if s.head(ctx) == "" {
 			return nil, nil
 		}
-		args = []string{"ls-tree", "-r", "-z", "--name-only", "HEAD"}
+		args = []string{"ls-tree", "-r", "-z", "--name-only", "HEAD", "--"}
 	}
 	out, err := s.git(ctx, args...)
 	if err != nil {

@@ -53,9 +53,9 @@ func (s *Store) resolve(ctx context.Context, recipients []string) (keySet, error
 		}
 		if !usable {
 			if len(ks.of[r]) == 0 {
-				return ks, fmt.Errorf("recipient %s: no public key in your keyring (gpg --import it)", r)
+				return ks, fmt.Errorf("%s: no public key in your keyring (gpg --import it)", s.recipientRef(r))
 			}
-			return ks, fmt.Errorf("recipient %s: its key cannot encrypt (revoked, expired or disabled)", r)
+			return ks, fmt.Errorf("%s: its key cannot encrypt (revoked, expired or disabled)", s.recipientRef(r))
 		}
 	}
 	return ks, nil
@@ -113,7 +113,7 @@ func (ks keySet) covers(encTo []string) error {
 			}
 		}
 		if !found {
-			return fmt.Errorf("not encrypted to recipient %s", r)
+			return fmt.Errorf("not encrypted to %s", recipientID(r, "a recipient of .gpg-id"))
 		}
 	}
 	for _, id := range encTo {

@@ -8,12 +8,16 @@ import (
 	"github.com/amika-dev/amika/shellinit"
 )
 
+type direnvOptions struct {
+	io      *ioStreams
+	df      discoveryFlags
+	export  bool
+	secrets []string
+	filter  []string
+}
+
 func newDirenvCmd() *cobra.Command {
-	var (
-		df      discoveryFlags
-		export  bool
-		secrets []string
-	)
+	opts := &direnvOptions{}
 	cmd := &cobra.Command{
 		Use:   "direnv",
 		Short: "Print the direnv extension that defines `use amika`",
@@ -23,70 +27,62 @@ func newDirenvCmd() *cobra.Command {
 
 then write in any .envrc:
 
-  use amika                            # everything amika auth extract resolves
+  use amika                            # what the shell hooks export (amika init --help)
   use amika anthropic openai           # only these providers (or variable names)
   use amika --no-oauth                 # leave out OAuth tokens
   use amika --secret env:NAME=SECRET   # a stored secret as $NAME (repeatable)
 
-direnv then watches every credential file and the amika store, so a rotated credential
-reloads the environment; leaving the directory unloads it.`,
+use amika exports API keys and the OAuth tokens amika keeps; an agent's own login is left
+to that agent (amika auth extract still prints it). direnv then watches every credential
+file, the keyring's storage and the amika store, so a rotated credential reloads the
+environment; leaving the directory unloads it.`,
 		Args: wrapArgs(func(cmd *cobra.Command, args []string) error {
-			if !export && len(args) > 0 {
+			if !opts.export && len(args) > 0 {
 				return usagef("direnv takes no arguments (PROVIDER or NAME go after `use amika` in .envrc)")
 			}
 			return nil
 		}),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !export {
-				return shellinit.WriteDirenvExtension(cmd.OutOrStdout(), selfPath())
-			}
-			var refs []amikarun.SecretRef
-			for _, s := range secrets {
-				ref, err := amikarun.ParseSecretRef(s)
-				if err != nil {
-					return usageError{err}
-				}
-				refs = append(refs, ref)
-			}
-			paths, err := discovery.DefaultPaths(df.homedir)
-			if err != nil {
-				return err
-			}
-			var as []discovery.Assignment
-			if len(refs) == 0 || len(args) > 0 {
-				res, err := df.discover()
-				if err != nil {
-					return err
-				}
-				var warns []discovery.Warning
-				as, warns = discovery.Assignments(res.Credentials, discovery.ModeHandout)
-				as = shellinit.Filter(as, args)
-				for _, w := range discovery.LoginOverride(res, as, nil) {
-					w.Reason += "; to keep the subscription, leave anthropic out (use amika openai …)"
-					warns = append(warns, w)
-				}
-				warn(cmd.ErrOrStderr(), append(res.Warnings, warns...))
-			}
-			var extra []shellinit.Var
-			if len(refs) > 0 {
-				vars, _, err := amikarun.Resolve(amikarun.Options{Secrets: refs, Store: openStoreWithTeams})
-				if err != nil {
-					return err
-				}
-				for _, v := range vars {
-					extra = append(extra, shellinit.Var{Name: v.Name, Value: v.Value})
-				}
-			}
-			return shellinit.NewDirenvExport(shellinit.WatchPaths(paths), as, extra).Write(cmd.OutOrStdout())
+			opts.io, opts.filter = streamsOf(cmd), args
+			return runDirenv(opts)
 		},
 	}
-	df.register(cmd)
-	cmd.Flags().BoolVar(&export, "export", false, "print what use_amika evaluates (used by the extension)")
-	cmd.Flags().StringArrayVar(&secrets, "secret", nil, "with --export: a stored secret, env:NAME=SECRET or env:SECRET (repeatable)")
+	opts.df.register(cmd)
+	cmd.Flags().BoolVar(&opts.export, "export", false, "print what use_amika evaluates (used by the extension)")
+	cmd.Flags().StringArrayVar(&opts.secrets, "secret", nil, "with --export: a stored secret, env:NAME=SECRET or env:SECRET (repeatable)")
 	cmd.Flags().MarkHidden("export")
 	cmd.Flags().MarkHidden("secret")
 	// --homedir and --no-oauth reach the hidden mode from `use amika --no-oauth`
 	cmd.Flags().MarkHidden("homedir")
 	cmd.Flags().MarkHidden("no-oauth")
 	return cmd
+}
+
+// runDirenv prints the extension, or with --export what one `use amika` evaluates.
+func runDirenv(opts *direnvOptions) error {
+	if !opts.export {
+		return shellinit.WriteDirenvExtension(opts.io.Out, shellinit.SelfPath())
+	}
+	refs, err := amikarun.ParseSecretRefs(opts.secrets)
+	if err != nil {
+		return usageError{err}
+	}
+	paths, err := opts.df.paths()
+	if err != nil {
+		return err
+	}
+	s := shellinit.Session{Filter: opts.filter, Paths: paths, Discover: opts.df.discover,
+		Warn: func(ws []discovery.Warning) { warn(opts.io.ErrOut, ws) }}
+	var secrets func() ([]shellinit.Var, error)
+	if len(refs) > 0 {
+		secrets = func() ([]shellinit.Var, error) {
+			vars, _, err := amikarun.Resolve(amikarun.Options{Secrets: refs, Store: openStoreWithTeams})
+			out := make([]shellinit.Var, 0, len(vars))
+			for _, v := range vars {
+				out = append(out, shellinit.Var{Name: v.Name, Value: v.Value})
+			}
+			return out, err
+		}
+	}
+	return s.WriteDirenvExport(opts.io.Out, secrets)
 }

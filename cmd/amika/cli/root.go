@@ -57,6 +57,7 @@ var topLevel = []struct {
 	{"init", newInitCmd},
 	{"direnv", newDirenvCmd},
 	{"store", newStoreCmd},
+	{"sandbox", newSandboxCmd},
 }
 
 // NewRoot builds the whole command tree.
@@ -75,8 +76,8 @@ func newRoot(only string) *cobra.Command {
 		Use:   "amika",
 		Short: "Find, store and hand out coding agents' API keys and OAuth tokens",
 		Long: `amika finds the API keys and OAuth tokens that coding agents (Claude Code, Codex,
-OpenCode, Amp) keep on this machine, keeps secrets in the OS keyring, and hands them to
-shells, git and processes on demand.`,
+OpenCode, Gemini CLI, Amp) keep on this machine, keeps secrets in the OS keyring, and hands
+them to shells, git and processes on demand.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}

@@ -6,16 +6,19 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/amika-dev/amika/discovery"
 	amikarun "github.com/amika-dev/amika/run"
 )
 
+type runOptions struct {
+	io      *ioStreams
+	df      discoveryFlags
+	secrets []string
+	opt     amikarun.Options
+	command []string
+}
+
 func newRunCmd() *cobra.Command {
-	var (
-		df      discoveryFlags
-		secrets []string
-		opt     amikarun.Options
-	)
+	opts := &runOptions{}
 	cmd := &cobra.Command{
 		Use:   "run [--secret env:NAME=SECRET]… [--provider P]… [--claude ID] [--discovered] -- CMD [ARGS…]",
 		Short: "Run a command with exactly the named secrets added to its environment",
@@ -29,6 +32,9 @@ never through argv.
   --provider P               what discovery resolves for P, under the variables its
                              client reads (an API key: ANTHROPIC_API_KEY, CLAUDE_API_KEY)
   --optional                 a --provider that resolves nothing adds nothing (no error)
+  --if-unset                 add nothing discovered for a provider whose client already
+                             has a credential variable set (e.g. ANTHROPIC_API_KEY,
+                             CLAUDE_CODE_OAUTH_TOKEN or ANTHROPIC_AUTH_TOKEN for anthropic)
   --claude ID, --codex ID    a credential stored by "amika secret claude|codex push"
   --discovered               everything "amika auth extract" resolves
 
@@ -40,35 +46,42 @@ is added for it.
   amika run --provider anthropic -- claude -p hello`,
 		Args: wrapArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			for _, s := range secrets {
-				ref, err := amikarun.ParseSecretRef(s)
-				if err != nil {
-					return usageError{err}
-				}
-				opt.Secrets = append(opt.Secrets, ref)
-			}
-			opt.Store = openStoreWithTeams
-			opt.Discover = func() (discovery.Result, error) { return df.discover() }
-			vars, warnings, err := amikarun.Resolve(opt)
-			warn(cmd.ErrOrStderr(), warnings)
-			if err != nil {
-				return err
-			}
-			err = amikarun.Exec(args, amikarun.Environ(os.Environ(), vars))
-			var status interface{ ExitCode() int }
-			if errors.As(err, &status) { // where there is no exec, the child's status
-				return exitError{status.ExitCode()}
-			}
-			return err
+			opts.io, opts.command = streamsOf(cmd), args
+			return runRun(opts)
 		},
 	}
 	cmd.Flags().SetInterspersed(false)
-	df.register(cmd)
-	cmd.Flags().StringArrayVar(&secrets, "secret", nil, "add a stored secret: env:NAME=SECRET or env:SECRET (repeatable)")
-	cmd.Flags().StringArrayVar(&opt.Providers, "provider", nil, "add the discovered credential of provider `P` (repeatable)")
-	cmd.Flags().StringVar(&opt.Claude, "claude", "", "add a stored Claude credential by `ID`")
-	cmd.Flags().StringVar(&opt.Codex, "codex", "", "add a stored Codex credential by `ID`")
-	cmd.Flags().BoolVar(&opt.Discovered, "discovered", false, "add everything discovery resolves")
-	cmd.Flags().BoolVar(&opt.Optional, "optional", false, "a --provider that resolves nothing adds nothing instead of failing")
+	opts.df.register(cmd)
+	cmd.Flags().StringArrayVar(&opts.secrets, "secret", nil, "add a stored secret: env:NAME=SECRET or env:SECRET (repeatable)")
+	cmd.Flags().StringArrayVar(&opts.opt.Providers, "provider", nil, "add the discovered credential of provider `P` (repeatable)")
+	cmd.Flags().StringVar(&opts.opt.Claude, "claude", "", "add a stored Claude credential by `ID`")
+	cmd.Flags().StringVar(&opts.opt.Codex, "codex", "", "add a stored Codex credential by `ID`")
+	cmd.Flags().BoolVar(&opts.opt.Discovered, "discovered", false, "add everything discovery resolves")
+	cmd.Flags().BoolVar(&opts.opt.Optional, "optional", false, "a --provider that resolves nothing adds nothing instead of failing")
+	cmd.Flags().BoolVar(&opts.opt.IfUnset, "if-unset", false, "add nothing discovered for a provider whose credential variables are already set")
 	return cmd
+}
+
+// runRun execs the command with the secrets added: it returns only when that fails, or,
+// where there is no exec, with the command's exit status.
+func runRun(opts *runOptions) error {
+	refs, err := amikarun.ParseSecretRefs(opts.secrets)
+	if err != nil {
+		return usageError{err}
+	}
+	opt := opts.opt
+	opt.Secrets = refs
+	opt.Store, opt.Getenv = openStoreWithTeams, os.Getenv
+	opt.Discover = opts.df.discover
+	vars, warnings, err := amikarun.Resolve(opt)
+	warn(opts.io.ErrOut, warnings)
+	if err != nil {
+		return err
+	}
+	err = amikarun.Exec(opts.command, amikarun.Environ(os.Environ(), vars))
+	var status interface{ ExitCode() int }
+	if errors.As(err, &status) {
+		return exitError{status.ExitCode()}
+	}
+	return err
 }

@@ -4,33 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/amika-dev/amika/internal/report"
 	"github.com/amika-dev/amika/store"
 )
-
-// stores opens amika's store once per process: every command that reads or writes secrets,
-// and discovery's amika_keychain source, go through it.
-var stores = &store.Opener{Warn: func(msg string) { fmt.Fprintf(os.Stderr, "amika: warning: %s\n", msg) }}
-
-// openStore is the store as the packages built on it take it.
-func openStore() (store.Store, error) {
-	st, err := stores.Open()
-	if err != nil {
-		return nil, err
-	}
-	return st, nil
-}
-
-func warnStore(w io.Writer, warns []store.Warning) {
-	for _, x := range warns {
-		fmt.Fprintf(w, "amika: warning: %s\n", x)
-	}
-}
 
 func newSecretCmd() *cobra.Command {
 	cmd := &cobra.Command{
@@ -45,277 +25,187 @@ AMIKA_STORE=keyring|file|auto chooses (default auto); "amika secret status" says
 	return cmd
 }
 
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-// jsonSecret is a secret as listings show it: metadata and where it lives, never the value.
-type jsonSecret struct {
-	Name string `json:"name"`
-	store.Meta
-	Store string `json:"store"`
-}
-
-// writeSecretsJSON lists secrets' metadata as JSON, never their values.
-func writeSecretsJSON(w io.Writer, list []store.Secret) error {
-	out := make([]jsonSecret, 0, len(list))
-	for _, s := range list {
-		out = append(out, jsonSecret{s.Name, s.Meta, s.Store})
-	}
-	return writeJSON(w, out)
+type secretListOptions struct {
+	io     *ioStreams
+	output string
+	scope  scopeFlag
 }
 
 func newSecretListCmd() *cobra.Command {
-	var output string
-	var scope scopeFlag
+	opts := &secretListOptions{}
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List stored secrets: NAME, TYPE, PROVIDER, UPDATED, STORE (never values)",
 		Args:  wrapArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
-			list, warns, err := listScopes(&scope)
-			if err != nil {
-				return err
-			}
-			warnStore(cmd.ErrOrStderr(), warns)
-			if output == "json" {
-				return writeSecretsJSON(cmd.OutOrStdout(), list)
-			}
-			tw := newTable(cmd.OutOrStdout())
-			fmt.Fprintln(tw, "NAME\tTYPE\tPROVIDER\tUPDATED\tSTORE")
-			for _, s := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, dash(string(s.Type)), dash(s.Provider), dash(s.Updated.String()), s.Store)
-			}
-			return tw.Flush()
+			opts.io = streamsOf(cmd)
+			return runSecretList(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
-	scope.register(cmd, "")
+	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output format: table or json")
+	opts.scope.register(cmd, "")
 	return cmd
 }
 
+// runSecretList lists the store --scope names, else the user's own and every team store.
+func runSecretList(opts *secretListOptions) error {
+	return listSecrets(opts.io, opts.output, false, func() ([]store.Secret, []store.Warning, error) {
+		if opts.scope.value == "" {
+			return stores.ListScopes(nil)
+		}
+		sc, err := opts.scope.parse()
+		if err != nil {
+			return nil, nil, err
+		}
+		return stores.ListScopes(&sc)
+	})
+}
+
+// listSecrets shows what list returns, its warnings on standard error.
+func listSecrets(s *ioStreams, output string, agents bool, list func() ([]store.Secret, []store.Warning, error)) error {
+	f, err := parseOutput(output)
+	if err != nil {
+		return err
+	}
+	secrets, warns, err := list()
+	if err != nil {
+		return err
+	}
+	warn(s.ErrOut, warns)
+	return report.Secrets(s.Out, f, secrets, agents)
+}
+
+type secretGetOptions struct {
+	io    *ioStreams
+	scope scopeFlag
+	name  string
+}
+
 func newSecretGetCmd() *cobra.Command {
-	var scope scopeFlag
+	opts := &secretGetOptions{}
 	cmd := &cobra.Command{
 		Use:   "get NAME",
 		Short: "Print a stored secret's value",
 		Args:  wrapArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := store.ValidateName(args[0]); err != nil {
-				return usageError{err}
-			}
-			st, err := scope.open(isTerminal(cmd.InOrStdin()))
-			if err != nil {
-				return err
-			}
-			value, err := st.Value(args[0])
-			if err != nil {
-				return err
-			}
-			_, err = io.WriteString(cmd.OutOrStdout(), value+"\n")
-			return err
+			opts.io, opts.name = streamsOf(cmd), args[0]
+			return runSecretGet(opts)
 		},
 	}
-	scope.register(cmd, "user")
+	opts.scope.register(cmd, "user")
 	return cmd
 }
 
-// confirm asks a yes/no question on the terminal. Without a terminal it refuses with a
-// usage error naming --yes, rather than hang.
-func confirm(cmd *cobra.Command, what, question string) error {
-	in := cmd.InOrStdin()
-	if !isTerminal(in) {
-		return usagef("%s: standard input is not a terminal, so amika cannot ask for confirmation; pass --yes", what)
+func runSecretGet(opts *secretGetOptions) error {
+	if err := store.ValidateName(opts.name); err != nil {
+		return usageError{err}
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "%s [y/N] ", question)
-	answer, err := readLine(in)
-	if err != nil && err != io.EOF {
+	st, err := opts.scope.open(opts.io.CanPrompt())
+	if err != nil {
 		return err
 	}
-	switch strings.ToLower(strings.TrimSpace(answer)) {
-	case "y", "yes":
-		return nil
+	value, err := st.Value(opts.name)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("%s: not confirmed; nothing changed", what)
+	_, err = io.WriteString(opts.io.Out, value+"\n")
+	return err
+}
+
+type secretDeleteOptions struct {
+	io    *ioStreams
+	yes   bool
+	scope scopeFlag
+	names []string
 }
 
 func newSecretDeleteCmd() *cobra.Command {
-	var yes bool
-	var scope scopeFlag
+	opts := &secretDeleteOptions{}
 	cmd := &cobra.Command{
 		Use:   "delete NAME…",
 		Short: "Delete stored secrets (asks first; --yes skips)",
 		Args:  wrapArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			for _, n := range args {
-				if err := store.ValidateName(n); err != nil {
-					return usageError{err}
-				}
-			}
-			if !yes && !isTerminal(cmd.InOrStdin()) {
-				return confirm(cmd, "secret delete", "")
-			}
-			st, err := scope.open(isTerminal(cmd.InOrStdin()))
-			if err != nil {
-				return err
-			}
-			list, _, err := st.List()
-			if err != nil {
-				return err
-			}
-			var found []store.Secret
-			var missing []string
-			for _, n := range args {
-				held := false
-				for _, s := range list {
-					if s.Name == n {
-						found, held = append(found, s), true
-					}
-				}
-				if !held { // not indexed, but maybe stored by another tool
-					if s, err := st.Get(n); err == nil {
-						found, held = append(found, s), true
-					}
-				}
-				if !held {
-					missing = append(missing, n)
-				}
-			}
-			if len(missing) > 0 {
-				return st.NotFound(missing...)
-			}
-			where := placesOf(st, found)
-			if !yes {
-				if err := confirm(cmd, "secret delete", fmt.Sprintf("Delete %s from %s?", strings.Join(args, ", "), where)); err != nil {
-					return err
-				}
-			}
-			for _, n := range args {
-				if err := st.Delete(n); err != nil && !errors.Is(err, store.ErrNotFound) {
-					return err
-				}
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "amika: deleted %s from %s\n", strings.Join(args, ", "), where)
-			return nil
+			opts.io, opts.names = streamsOf(cmd), args
+			return runSecretDelete(opts)
 		},
 	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "delete without asking")
-	scope.register(cmd, "user")
+	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "delete without asking")
+	opts.scope.register(cmd, "user")
 	return cmd
 }
 
-// placesOf says where secrets live: the backends holding them, in store order.
-func placesOf(st *store.Stores, secrets []store.Secret) string {
-	var places []string
-	seen := map[string]bool{}
-	for _, s := range secrets {
-		if b := st.Backend(s.Store); b != nil && !seen[s.Store] {
-			seen[s.Store] = true
-			places = append(places, b.Where())
+func runSecretDelete(opts *secretDeleteOptions) error {
+	for _, n := range opts.names {
+		if err := store.ValidateName(n); err != nil {
+			return usageError{err}
 		}
 	}
-	if len(places) == 0 {
-		return st.Where()
+	const what = "secret delete"
+	if err := opts.io.MayConfirm(what, opts.yes); err != nil {
+		return err
 	}
-	return strings.Join(places, " and ")
+	st, err := opts.scope.open(opts.io.CanPrompt())
+	if err != nil {
+		return err
+	}
+	found, err := st.Find(opts.names...)
+	if err != nil {
+		return err
+	}
+	names, where := strings.Join(opts.names, ", "), st.WhereOf(found)
+	if !opts.yes {
+		if err := opts.io.Confirm(what, fmt.Sprintf("Delete %s from %s?", names, where)); err != nil {
+			return err
+		}
+	}
+	for _, n := range opts.names {
+		if err := st.Delete(n); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	fmt.Fprintf(opts.io.ErrOut, "amika: deleted %s from %s\n", names, where)
+	return nil
+}
+
+type secretStatusOptions struct {
+	io     *ioStreams
+	output string
 }
 
 func newSecretStatusCmd() *cobra.Command {
-	var output string
+	opts := &secretStatusOptions{}
 	cmd := &cobra.Command{
 		Use:     "status",
 		Aliases: []string{"doctor"},
 		Short:   "Say which store is in use (keyring or file) and why",
 		Args:    wrapArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
-			c, backends, err := stores.Status()
-			if err != nil {
-				return err
-			}
-			type jsonStore struct {
-				Name     string `json:"name"`
-				Location string `json:"location"`
-				Secrets  int    `json:"secrets"`
-				Error    string `json:"error,omitempty"`
-			}
-			var out []jsonStore
-			failed := false
-			for _, b := range backends {
-				j := jsonStore{Name: b.Name(), Location: b.Where(), Secrets: -1}
-				if list, _, err := b.List(); err == nil {
-					j.Secrets = len(list)
-				} else {
-					j.Error, failed = err.Error(), true
-				}
-				out = append(out, j)
-			}
-			if output == "json" {
-				return writeJSON(cmd.OutOrStdout(), struct {
-					Backend  string      `json:"backend"`
-					Mode     string      `json:"mode"`
-					Reason   string      `json:"reason"`
-					Location string      `json:"location"`
-					Secrets  int         `json:"secrets"`
-					Error    string      `json:"error,omitempty"`
-					Stores   []jsonStore `json:"stores"`
-				}{c.Backend, c.Requested, c.Reason, out[0].Location, out[0].Secrets, out[0].Error, out})
-			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "backend:  %s\n", c.Backend)
-			fmt.Fprintf(w, "why:      %s\n", c.Reason)
-			for i, s := range out {
-				if i == 0 {
-					fmt.Fprintf(w, "location: %s\n", s.Location)
-				} else {
-					fmt.Fprintf(w, "location: %s, also read (writes go to the %s)\n", s.Location, c.Backend)
-				}
-				if s.Error != "" {
-					fmt.Fprintf(w, "secrets:  unreadable: %s\n", s.Error)
-				} else {
-					fmt.Fprintf(w, "secrets:  %d\n", s.Secrets)
-				}
-			}
-			if failed {
-				return exitError{1}
-			}
-			return nil
+			opts.io = streamsOf(cmd)
+			return runSecretStatus(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output format: table or json")
 	return cmd
 }
 
-// maskedTable shows what is about to be stored: names, masked values, where they came from.
-func maskedTable(w io.Writer, rows [][3]string) {
-	tw := newTable(w)
-	fmt.Fprintln(tw, "NAME\tVALUE\tFROM")
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", r[0], r[1], r[2])
+// runSecretStatus reports the store; a backend it cannot read makes the exit status 1.
+func runSecretStatus(opts *secretStatusOptions) error {
+	f, err := parseOutput(opts.output)
+	if err != nil {
+		return err
 	}
-	tw.Flush()
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
+	c, backends, err := stores.States()
+	if err != nil {
+		return err
 	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
-func sortedNames(secrets []store.Secret) []string {
-	out := make([]string, len(secrets))
-	for i, s := range secrets {
-		out[i] = s.Name
+	if err := report.Status(opts.io.Out, f, c, backends); err != nil {
+		return err
 	}
-	sort.Strings(out)
-	return out
+	for _, b := range backends {
+		if b.Err != nil {
+			return exitError{1}
+		}
+	}
+	return nil
 }

@@ -3,256 +3,222 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"strconv"
-	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/amika-dev/amika/discovery"
-	"github.com/amika-dev/amika/internal/safefile"
+	"github.com/amika-dev/amika/internal/report"
 	"github.com/amika-dev/amika/store"
 	"github.com/amika-dev/amika/store/agent"
 )
 
-var agentTitle = map[string]string{"claude": "Claude", "codex": "Codex"}
-
 func newSecretAgentCmd(name string) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   name,
-		Short: fmt.Sprintf("Store %s credentials (API key or OAuth JSON) and manage them", agentTitle[name]),
+		Short: fmt.Sprintf("Store %s credentials (API key or OAuth JSON) and manage them", agent.Title(name)),
 	}
 	cmd.AddCommand(newAgentPushCmd(name), newAgentListCmd(name), newAgentDeleteCmd(name))
 	return cmd
 }
 
+type agentPushOptions struct {
+	io                          *ioStreams
+	agent                       string
+	typ, value, fromFile, label string
+	yes                         bool
+	scope                       scopeFlag
+}
+
 func newAgentPushCmd(name string) *cobra.Command {
-	var (
-		typ, value, fromFile, label string
-		yes                         bool
-	)
-	var scope scopeFlag
-	title := agentTitle[name]
+	opts := &agentPushOptions{agent: name}
 	cmd := &cobra.Command{
 		Use:   "push [--type oauth|api_key] [--value V] [--from-file F] [--name LABEL]",
-		Short: fmt.Sprintf("Store a %s credential, chosen among those found on this machine", title),
+		Short: fmt.Sprintf("Store a %s credential, chosen among those found on this machine", agent.Title(name)),
 		Long: fmt.Sprintf(`Store a %[1]s credential. With no flags, amika lists the %[1]s credentials on this
 machine (its files, $%[2]s, and on macOS the Keychain) and lets you choose.
---type oauth takes the OAuth credential JSON whole (refresh token included);
---type api_key without --value takes $%[2]s. The credential is stored as
+--type oauth takes the OAuth credential JSON whole (refresh token included), or for
+Claude a bare token (what "claude setup-token" prints); without --type, an OAuth JSON or
+an sk-ant-oat token is oauth. --type api_key without --value takes $%[2]s.
+An OAuth credential keeps its expiry: one already past it is stored with a warning, and
+amika hands it out nowhere. The credential is stored as
 %[3]s-LABEL (LABEL from --name, default "oauth" or "api-key"): that ID is what
 "amika run --%[3]s ID" and "amika run --secret env:VAR=ID" take.
-With --yes and several credentials found, the first one listed is stored.`, title, agent.EnvKey(name), name),
+With --yes and several credentials found, the first one listed is stored.`, agent.Title(name), agent.EnvKey(name), name),
 		Args: wrapArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			t := store.Type(typ)
-			if t != "" && t != store.TypeOAuth && t != store.TypeAPIKey {
-				return usagef("--type %q: want oauth or api_key", typ)
-			}
-			if value != "" && fromFile != "" {
-				return usagef("--value and --from-file exclude each other")
-			}
-			if label != "" {
-				if err := store.ValidateName(agent.ID(name, label)); err != nil {
-					return usageError{fmt.Errorf("--name: %v", err)}
-				}
-			}
-			in := cmd.InOrStdin()
-			tty := isTerminal(in)
-			var chosen agent.Candidate
-			switch {
-			case value != "" || fromFile != "":
-				v, origin := value, "--value"
-				if fromFile != "" {
-					data, err := safefile.ReadInput(fromFile, store.MaxValueLen)
-					if errors.Is(err, fs.ErrNotExist) {
-						return fmt.Errorf("%s: no such file or directory", fromFile)
-					}
-					if err != nil {
-						return fmt.Errorf("%s: %v", fromFile, err)
-					}
-					v, origin = string(data), fromFile
-				}
-				if t == "" {
-					t = store.TypeAPIKey
-					if _, err := agent.AccessToken(name, strings.TrimSpace(v)); err == nil {
-						t = store.TypeOAuth
-					}
-				}
-				c, err := agent.FromValue(name, t, v, origin)
-				if err != nil {
-					return err
-				}
-				chosen = c
-				if !yes && !tty {
-					return usagef("secret %s push: standard input is not a terminal, so amika cannot ask for confirmation; pass --yes", name)
-				}
-				if !yes {
-					if err := confirmCandidate(cmd, name, chosen); err != nil {
-						return err
-					}
-				}
-			default:
-				paths, err := discovery.DefaultPaths("")
-				if err != nil {
-					return err
-				}
-				var found []agent.Candidate
-				if t == store.TypeAPIKey {
-					if v := strings.TrimSpace(os.Getenv(agent.EnvKey(name))); v != "" {
-						found = []agent.Candidate{{Agent: name, Type: t, Value: v, Origin: "$" + agent.EnvKey(name)}}
-					}
-				}
-				if len(found) == 0 {
-					var warns []discovery.Warning
-					found, warns = agent.Find(name, paths, os.Getenv, t)
-					warn(cmd.ErrOrStderr(), warns)
-				}
-				if len(found) == 0 {
-					what := title + " credential"
-					if t != "" {
-						what = fmt.Sprintf("%s %s credential", title, t)
-					}
-					return fmt.Errorf("secret %s push: no %s found on this machine; give one with --value or --from-file", name, what)
-				}
-				chosen, err = choose(cmd, name, found, yes, tty)
-				if err != nil {
-					return err
-				}
-			}
-			if err := store.ValidateValue(name, chosen.Value); err != nil {
-				return err
-			}
-			if label == "" {
-				label = agent.DefaultLabel(chosen.Type)
-			}
-			id := agent.ID(name, label)
-			st, err := scope.open(tty)
-			if err != nil {
-				return err
-			}
-			s := store.Secret{Name: id, Value: chosen.Value, Meta: store.Meta{Type: chosen.Type, Provider: agent.Provider(name), Origin: chosen.Origin, Agent: name, Label: label}}
-			if err := st.Set(s); err != nil {
-				return err
-			}
-			p, _ := discovery.DefaultPaths("")
-			fmt.Fprintf(cmd.ErrOrStderr(), "amika: stored %s %s from %s as %s in %s\n", title, chosen.Type, tildePath(chosen.Origin, p.Home), id, st.Where())
-			return nil
+			opts.io = streamsOf(cmd)
+			return runAgentPush(opts)
 		},
 	}
-	cmd.Flags().StringVar(&typ, "type", "", "credential type: oauth or api_key")
-	cmd.Flags().StringVar(&value, "value", "", "the credential itself (prefer --from-file: argv is visible to other processes)")
-	cmd.Flags().StringVar(&fromFile, "from-file", "", "read the credential from this file (an OAuth JSON or a key)")
-	cmd.Flags().StringVar(&label, "name", "", "label; the credential is stored as "+name+"-LABEL")
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "store without asking")
-	scope.register(cmd, "user")
+	cmd.Flags().StringVar(&opts.typ, "type", "", "credential type: oauth or api_key")
+	cmd.Flags().StringVar(&opts.value, "value", "", "the credential itself (prefer --from-file: argv is visible to other processes)")
+	cmd.Flags().StringVar(&opts.fromFile, "from-file", "", "read the credential from this file (an OAuth JSON or a key)")
+	cmd.Flags().StringVar(&opts.label, "name", "", "label; the credential is stored as "+name+"-LABEL")
+	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "store without asking")
+	opts.scope.register(cmd, "user")
 	return cmd
 }
 
-func confirmCandidate(cmd *cobra.Command, name string, c agent.Candidate) error {
-	tw := newTable(cmd.ErrOrStderr())
-	fmt.Fprintln(tw, "TYPE\tVALUE\tFROM")
-	fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Type, c.Masked(), c.Origin)
-	tw.Flush()
-	return confirm(cmd, "secret "+name+" push", fmt.Sprintf("Store this %s credential?", agentTitle[name]))
+func runAgentPush(opts *agentPushOptions) error {
+	t := store.Type(opts.typ)
+	if t != "" && t != store.TypeOAuth && t != store.TypeAPIKey {
+		return usagef("--type %q: want oauth or api_key", opts.typ)
+	}
+	if opts.value != "" && opts.fromFile != "" {
+		return usagef("--value and --from-file exclude each other")
+	}
+	if opts.label != "" {
+		if err := store.ValidateName(agent.ID(opts.agent, opts.label)); err != nil {
+			return usageError{fmt.Errorf("--name: %v", err)}
+		}
+	}
+	paths, err := discovery.DefaultPaths("")
+	if err != nil {
+		return err
+	}
+	chosen, err := opts.candidate(t, paths)
+	if err != nil {
+		return err
+	}
+	s, err := chosen.Secret(opts.label)
+	if err != nil {
+		return err
+	}
+	st, err := opts.scope.open(opts.io.CanPrompt())
+	if err != nil {
+		return err
+	}
+	if err := st.Set(s); err != nil {
+		return err
+	}
+	if w := chosen.ExpiryWarning(time.Now()); w != "" {
+		fmt.Fprintf(opts.io.ErrOut, "amika: warning: %s\n", w)
+	}
+	fmt.Fprintf(opts.io.ErrOut, "amika: stored %s %s from %s as %s in %s\n", agent.Title(opts.agent), chosen.Type, paths.Tilde(chosen.Origin), s.Name, st.Where())
+	return nil
 }
 
-// choose picks one of several candidates: on a terminal by number, with --yes the first.
-func choose(cmd *cobra.Command, name string, found []agent.Candidate, yes, tty bool) (agent.Candidate, error) {
-	if yes {
+// candidate is the credential to store: the one given (--value, --from-file), confirmed,
+// or one of those found on this machine, chosen.
+func (opts *agentPushOptions) candidate(t store.Type, paths discovery.Paths) (agent.Candidate, error) {
+	what := "secret " + opts.agent + " push"
+	if opts.value != "" || opts.fromFile != "" {
+		c, err := agent.Given(opts.agent, t, opts.value, opts.fromFile)
+		if err != nil {
+			return c, err
+		}
+		if err := opts.io.MayConfirm(what, opts.yes); err != nil || opts.yes {
+			return c, err
+		}
+		report.Candidate(opts.io.ErrOut, c)
+		return c, opts.io.Confirm(what, fmt.Sprintf("Store this %s credential?", agent.Title(opts.agent)))
+	}
+	found, warns := agent.Find(opts.agent, paths, os.Getenv, t)
+	warn(opts.io.ErrOut, warns)
+	if len(found) == 0 {
+		kind := agent.Title(opts.agent) + " credential"
+		if t != "" {
+			kind = fmt.Sprintf("%s %s credential", agent.Title(opts.agent), t)
+		}
+		return agent.Candidate{}, fmt.Errorf("%s: no %s found on this machine; give one with --value or --from-file", what, kind)
+	}
+	if opts.yes {
 		return found[0], nil
 	}
-	if !tty {
-		return agent.Candidate{}, usagef("secret %s push: found %d credential(s), and standard input is not a terminal to choose on; pass --yes (takes the first), --type, --value or --from-file", name, len(found))
+	const hint = "pass --yes (takes the first), --type, --value or --from-file"
+	if len(found) == 1 && opts.io.CanPrompt() {
+		fmt.Fprintf(opts.io.ErrOut, "%s credential found on this machine:\n", agent.Title(opts.agent))
+		report.Candidate(opts.io.ErrOut, found[0])
+		return found[0], opts.io.Confirm(what, fmt.Sprintf("Store this %s credential?", agent.Title(opts.agent)))
 	}
-	w := cmd.ErrOrStderr()
-	fmt.Fprintf(w, "%s credentials found on this machine:\n", agentTitle[name])
-	p, _ := discovery.DefaultPaths("")
-	tw := newTable(w)
-	fmt.Fprintln(tw, "#\tTYPE\tVALUE\tFROM")
-	for i, c := range found {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", i+1, c.Type, c.Masked(), tildePath(c.Origin, p.Home))
+	if opts.io.CanPrompt() {
+		fmt.Fprintf(opts.io.ErrOut, "%s credentials found on this machine:\n", agent.Title(opts.agent))
+		report.Candidates(opts.io.ErrOut, found, paths)
 	}
-	tw.Flush()
-	fmt.Fprintf(w, "Store which one? [1-%d, empty to cancel] ", len(found))
-	answer, _ := readLine(cmd.InOrStdin())
-	answer = strings.TrimSpace(answer)
-	n, err := strconv.Atoi(answer)
-	if answer == "" {
-		return agent.Candidate{}, fmt.Errorf("secret %s push: cancelled; nothing stored", name)
+	i, err := opts.io.Choose(what, len(found), hint)
+	if err != nil {
+		return agent.Candidate{}, err
 	}
-	if err != nil || n < 1 || n > len(found) {
-		return agent.Candidate{}, usagef("secret %s push: the answer is not a number from 1 to %d; nothing stored", name, len(found))
-	}
-	return found[n-1], nil
+	return found[i], nil
+}
+
+type agentListOptions struct {
+	io     *ioStreams
+	agent  string
+	output string
 }
 
 func newAgentListCmd(name string) *cobra.Command {
-	var output string
+	opts := &agentListOptions{agent: name}
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: fmt.Sprintf("List stored %s credentials: ID, NAME, TYPE", agentTitle[name]),
+		Short: fmt.Sprintf("List stored %s credentials: ID, NAME, TYPE", agent.Title(name)),
 		Args:  wrapArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
-			st, err := stores.Open()
-			if err != nil {
-				return err
-			}
-			list, warns, err := agent.List(st, name)
-			if err != nil {
-				return err
-			}
-			warnStore(cmd.ErrOrStderr(), warns)
-			if output == "json" {
-				return writeSecretsJSON(cmd.OutOrStdout(), list)
-			}
-			tw := newTable(cmd.OutOrStdout())
-			fmt.Fprintln(tw, "ID\tNAME\tTYPE\tUPDATED\tSTORE")
-			for _, s := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, dash(s.Label), s.Type, dash(s.Updated.String()), s.Store)
-			}
-			return tw.Flush()
+			opts.io = streamsOf(cmd)
+			return runAgentList(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output format: table or json")
 	return cmd
 }
 
+func runAgentList(opts *agentListOptions) error {
+	return listSecrets(opts.io, opts.output, true, func() ([]store.Secret, []store.Warning, error) {
+		st, err := stores.Open()
+		if err != nil {
+			return nil, nil, err
+		}
+		return agent.List(st, opts.agent)
+	})
+}
+
+type agentDeleteOptions struct {
+	io    *ioStreams
+	agent string
+	yes   bool
+	id    string
+}
+
 func newAgentDeleteCmd(name string) *cobra.Command {
-	var yes bool
+	opts := &agentDeleteOptions{agent: name}
 	cmd := &cobra.Command{
 		Use:   "delete ID",
-		Short: fmt.Sprintf("Delete a stored %s credential (by ID or NAME)", agentTitle[name]),
+		Short: fmt.Sprintf("Delete a stored %s credential (by ID or NAME)", agent.Title(name)),
 		Args:  wrapArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !yes && !isTerminal(cmd.InOrStdin()) {
-				return confirm(cmd, "secret "+name+" delete", "")
-			}
-			st, err := stores.Open()
-			if err != nil {
-				return err
-			}
-			s, err := agent.Lookup(st, name, args[0])
-			if err != nil {
-				return err
-			}
-			where := placesOf(st, []store.Secret{s})
-			if !yes {
-				if err := confirm(cmd, "secret "+name+" delete", fmt.Sprintf("Delete %s (%s) from %s?", s.Name, s.Type, where)); err != nil {
-					return err
-				}
-			}
-			if err := st.Delete(s.Name); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "amika: deleted %s from %s\n", s.Name, where)
-			return nil
+			opts.io, opts.id = streamsOf(cmd), args[0]
+			return runAgentDelete(opts)
 		},
 	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "delete without asking")
+	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "delete without asking")
 	return cmd
+}
+
+func runAgentDelete(opts *agentDeleteOptions) error {
+	what := "secret " + opts.agent + " delete"
+	if err := opts.io.MayConfirm(what, opts.yes); err != nil {
+		return err
+	}
+	st, err := stores.Open()
+	if err != nil {
+		return err
+	}
+	s, err := agent.Lookup(st, opts.agent, opts.id)
+	if err != nil {
+		return err
+	}
+	where := st.WhereOf([]store.Secret{s})
+	if !opts.yes {
+		if err := opts.io.Confirm(what, fmt.Sprintf("Delete %s (%s) from %s?", s.Name, s.Type, where)); err != nil {
+			return err
+		}
+	}
+	if err := st.Delete(s.Name); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	fmt.Fprintf(opts.io.ErrOut, "amika: deleted %s from %s\n", s.Name, where)
+	return nil
 }

@@ -3,27 +3,35 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/internal/report"
 	"github.com/amika-dev/amika/internal/safefile"
 	"github.com/amika-dev/amika/store"
 )
 
+type secretPushOptions struct {
+	io       *ioStreams
+	fromEnv  []string
+	fromFile string
+	stdin    string
+	// stdins are the --stdin flags given: one at most.
+	stdins   []string
+	yes      bool
+	typ      string
+	provider string
+	scope    scopeFlag
+	args     []string // NAME=VALUE
+	// lookupEnv reads --from-env's variables.
+	lookupEnv func(string) (string, bool)
+}
+
 func newSecretPushCmd() *cobra.Command {
-	var (
-		fromEnv  []string
-		fromFile string
-		stdin    string
-		yes      bool
-		typ      string
-		provider string
-	)
-	var scope scopeFlag
+	opts := &secretPushOptions{lookupEnv: os.LookupEnv}
 	cmd := &cobra.Command{
 		Use:   "push [NAME=VALUE…] [--from-env=A,B] [--from-file=.env] [--stdin NAME]",
 		Short: "Store secrets (shows them masked and asks first; --yes skips)",
@@ -40,116 +48,126 @@ skips the question. Without a terminal and without --yes it refuses (exit status
   amika secret push --from-file=.env`,
 		Args: wrapArgs(cobra.ArbitraryArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t := store.Type(typ)
-			switch t {
-			case "", store.TypeAPIKey, store.TypeOAuth, store.TypeGeneric:
-			default:
-				return usagef("--type %q: want api_key, oauth or generic", typ)
-			}
-			if len(args) == 0 && len(fromEnv) == 0 && fromFile == "" && stdin == "" {
-				return usagef("secret push: nothing to push: give NAME=VALUE, --from-env, --from-file or --stdin")
-			}
-			in := cmd.InOrStdin()
-			tty := isTerminal(in)
-			if !yes && !tty {
-				return usagef("secret push: standard input is not a terminal, so amika cannot ask for confirmation; pass --yes")
-			}
-			var fileP, argP, envP, stdinP []store.Pair
-			if fromFile != "" {
-				var err error
-				if fileP, err = store.ReadEnvFile(fromFile); err != nil {
-					return err
-				}
-			}
-			for i, a := range args {
-				p, err := store.ParseAssignment(a)
-				if err != nil {
-					return usageError{fmt.Errorf("argument %d: %v", i+1, err)}
-				}
-				argP = append(argP, p)
-			}
-			for _, name := range fromEnv {
-				name = strings.TrimSpace(name)
-				if err := store.ValidateName(name); err != nil {
-					return usageError{fmt.Errorf("--from-env: %v", err)}
-				}
-				v, ok := os.LookupEnv(name)
-				if !ok || v == "" {
-					return fmt.Errorf("--from-env %s: not set in the environment", name)
-				}
-				if err := store.ValidateValue(name, v); err != nil {
-					return err
-				}
-				envP = append(envP, store.Pair{Name: name, Value: v, Origin: "$" + name})
-			}
-			if stdin != "" {
-				if err := store.ValidateName(stdin); err != nil {
-					return usageError{fmt.Errorf("--stdin: %v", err)}
-				}
-				v, err := readStdinValue(cmd, stdin, tty)
-				if err != nil {
-					return err
-				}
-				if err := store.ValidateValue(stdin, v); err != nil {
-					return err
-				}
-				stdinP = append(stdinP, store.Pair{Name: stdin, Value: v, Origin: "stdin"})
-			}
-			if _, _, err := scope.parse(); err != nil {
-				return err
-			}
-			pairs := store.Merge(fileP, argP, envP, stdinP)
-			secrets := make([]store.Secret, 0, len(pairs))
-			rows := make([][3]string, 0, len(pairs))
-			for _, p := range pairs {
-				s := store.Secret{Name: p.Name, Value: p.Value, Meta: store.Meta{Type: t, Provider: discovery.Canonical(provider), Origin: p.Origin}}
-				secrets = append(secrets, s)
-				rows = append(rows, [3]string{p.Name, discovery.Mask(p.Value), p.Origin})
-			}
-			if len(secrets) == 0 {
-				return fmt.Errorf("env file %s: no NAME=VALUE line; nothing stored", fromFile)
-			}
-			st, err := scope.open(tty)
-			if err != nil {
-				return err
-			}
-			if !yes {
-				maskedTable(cmd.ErrOrStderr(), rows)
-				q := fmt.Sprintf("Store %s in %s?", plural(len(secrets), "secret", "secrets"), st.Where())
-				if err := confirm(cmd, "secret push", q); err != nil {
-					return err
-				}
-			}
-			if err := st.Set(secrets...); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "amika: stored %s in %s\n", strings.Join(sortedNames(secrets), ", "), st.Where())
-			return nil
+			opts.io, opts.args = streamsOf(cmd), args
+			return runSecretPush(opts)
 		},
 	}
-	cmd.Flags().StringSliceVar(&fromEnv, "from-env", nil, "store these environment variables (comma-separated names)")
-	cmd.Flags().StringVar(&fromFile, "from-file", "", "store every NAME=VALUE line of this env file")
-	cmd.Flags().StringVar(&stdin, "stdin", "", "store standard input as the secret `NAME`")
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "store without asking")
-	cmd.Flags().StringVar(&typ, "type", "", "type of the secrets: api_key, oauth or generic (default: api_key for NAME_API_KEY names, else generic)")
-	cmd.Flags().StringVar(&provider, "provider", "", "provider of the secrets (default: from NAME_API_KEY names)")
-	scope.register(cmd, "user")
+	cmd.Flags().StringSliceVar(&opts.fromEnv, "from-env", nil, "store these environment variables (comma-separated names)")
+	cmd.Flags().StringVar(&opts.fromFile, "from-file", "", "store every NAME=VALUE line of this env file")
+	cmd.Flags().StringArrayVar(&opts.stdins, "stdin", nil, "store standard input as the secret `NAME` (once)")
+	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "store without asking")
+	cmd.Flags().StringVar(&opts.typ, "type", "", "type of the secrets: api_key, oauth or generic (default: api_key for NAME_API_KEY names, else generic)")
+	cmd.Flags().StringVar(&opts.provider, "provider", "", "provider of the secrets (default: from NAME_API_KEY names)")
+	opts.scope.register(cmd, "user")
 	return cmd
 }
 
-// readStdinValue reads --stdin's value: on a terminal, one line with echo off; otherwise all
-// of standard input minus one trailing newline.
-func readStdinValue(cmd *cobra.Command, name string, tty bool) (string, error) {
-	in := cmd.InOrStdin()
-	if tty {
-		fmt.Fprintf(cmd.ErrOrStderr(), "Value for %s: ", name)
-		v, err := readHidden(in)
-		if err != nil && err != io.EOF {
+func runSecretPush(opts *secretPushOptions) error {
+	t := store.Type(opts.typ)
+	switch t {
+	case "", store.TypeAPIKey, store.TypeOAuth, store.TypeGeneric:
+	default:
+		return usagef("--type %q: want api_key, oauth or generic", opts.typ)
+	}
+	if len(opts.stdins) > 1 {
+		return usageError{store.OneStdin(opts.stdins)}
+	}
+	if len(opts.stdins) == 1 {
+		opts.stdin = opts.stdins[0]
+	}
+	if len(opts.args) == 0 && len(opts.fromEnv) == 0 && opts.fromFile == "" && opts.stdin == "" {
+		return usagef("secret push: nothing to push: give NAME=VALUE, --from-env, --from-file or --stdin")
+	}
+	const what = "secret push"
+	if err := opts.io.MayConfirm(what, opts.yes); err != nil {
+		return err
+	}
+	pairs, err := opts.pairs()
+	if err != nil {
+		return err
+	}
+	if _, err := opts.scope.parse(); err != nil {
+		return err
+	}
+	secrets := make([]store.Secret, 0, len(pairs))
+	for _, p := range pairs {
+		secrets = append(secrets, store.Secret{Name: p.Name, Value: p.Value, Meta: store.Meta{Type: t, Provider: discovery.Canonical(opts.provider), Origin: p.Origin}})
+	}
+	if len(secrets) == 0 {
+		return fmt.Errorf("env file %s: no NAME=VALUE line; nothing stored", opts.fromFile)
+	}
+	st, err := opts.scope.open(opts.io.CanPrompt())
+	if err != nil {
+		return err
+	}
+	if !opts.yes {
+		report.Pending(opts.io.ErrOut, secrets)
+		q := fmt.Sprintf("Store %s in %s?", report.Plural(len(secrets), "secret", "secrets"), st.Where())
+		if err := opts.io.Confirm(what, q); err != nil {
+			return err
+		}
+	}
+	return storeSecrets(opts.io, st, secrets)
+}
+
+// pairs reads the secrets to push from their sources, in the order later ones win.
+func (opts *secretPushOptions) pairs() ([]store.Pair, error) {
+	var fileP, argP, envP, stdinP []store.Pair
+	if opts.fromFile != "" {
+		var err error
+		if fileP, err = store.ReadEnvFile(opts.fromFile); err != nil {
+			return nil, err
+		}
+	}
+	for i, a := range opts.args {
+		p, err := store.ParseAssignment(a)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("argument %d: %v", i+1, err)}
+		}
+		argP = append(argP, p)
+	}
+	for _, name := range opts.fromEnv {
+		name = strings.TrimSpace(name)
+		if err := store.ValidateName(name); err != nil {
+			return nil, usageError{fmt.Errorf("--from-env: %v", err)}
+		}
+		v, ok := opts.lookupEnv(name)
+		if !ok || v == "" {
+			return nil, fmt.Errorf("--from-env %s: not set in the environment", name)
+		}
+		if err := store.ValidateValue(name, v); err != nil {
+			return nil, err
+		}
+		envP = append(envP, store.Pair{Name: name, Value: v, Origin: "$" + name})
+	}
+	if opts.stdin != "" {
+		if err := store.ValidateName(opts.stdin); err != nil {
+			return nil, usageError{fmt.Errorf("--stdin: %v", err)}
+		}
+		v, err := opts.readStdin()
+		if err != nil {
+			return nil, err
+		}
+		if err := store.ValidateValue(opts.stdin, v); err != nil {
+			return nil, err
+		}
+		stdinP = append(stdinP, store.Pair{Name: opts.stdin, Value: v, Origin: "stdin"})
+	}
+	return store.Merge(fileP, argP, envP, stdinP), nil
+}
+
+// readStdin reads --stdin's value: on a terminal, one line with echo off; otherwise all of
+// standard input minus one trailing newline.
+func (opts *secretPushOptions) readStdin() (string, error) {
+	name := opts.stdin
+	if opts.io.CanPrompt() {
+		v, err := opts.io.ReadSecret(fmt.Sprintf("Value for %s: ", name))
+		if err != nil {
 			return "", fmt.Errorf("--stdin %s: %v", name, err)
 		}
 		return v, nil
 	}
-	data, err := safefile.ReadAll(in, store.MaxValueLen+2, 0) // a value and its newline
+	data, err := safefile.ReadAll(opts.io.In, store.MaxValueLen+2, 0) // a value and its newline
 	if errors.Is(err, safefile.ErrTooLarge) {
 		return "", fmt.Errorf("--stdin %s: value larger than 1 MiB", name)
 	}
@@ -160,90 +178,88 @@ func readStdinValue(cmd *cobra.Command, name string, tty bool) (string, error) {
 	return strings.TrimSuffix(v, "\r"), nil
 }
 
+// storeSecrets writes secrets to st and says so.
+func storeSecrets(s *ioStreams, st store.Store, secrets []store.Secret) error {
+	if err := st.Set(secrets...); err != nil {
+		return err
+	}
+	fmt.Fprintf(s.ErrOut, "amika: stored %s in %s\n", strings.Join(store.Names(secrets), ", "), st.Where())
+	return nil
+}
+
+type secretExtractOptions struct {
+	io    *ioStreams
+	df    discoveryFlags
+	push  bool
+	only  []string
+	yes   bool
+	scope scopeFlag
+}
+
 func newSecretExtractCmd() *cobra.Command {
-	var (
-		df   discoveryFlags
-		push bool
-		only []string
-		yes  bool
-	)
-	var scope scopeFlag
+	opts := &secretExtractOptions{}
 	cmd := &cobra.Command{
 		Use:   "extract [--push] [--only=A,B]",
 		Short: "Show what discovery finds, masked; --push stores it",
 		Long: `Show the credentials discovery resolves (one per provider, values masked). With --push,
-store each under its provider's variable name (ANTHROPIC_API_KEY, OPENAI_API_KEY,
-GROQ_API_KEY, …). --only keeps the named providers or variables.`,
+store each under the variable its kind is handed out as (ANTHROPIC_API_KEY, OPENAI_API_KEY,
+GROQ_API_KEY, …; an Anthropic OAuth token as CLAUDE_CODE_OAUTH_TOKEN), with its type and
+expiry. An agent's own login (Claude Code's .credentials.json, a Codex or OpenCode login) is
+not copied: the agent refreshes it, a copy would expire. --only keeps the named providers
+or variables.`,
 		Args: wrapArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			team, _, err := scope.parse()
-			if err != nil {
-				return err
-			}
-			if push && !yes && !isTerminal(cmd.InOrStdin()) {
-				return usagef("secret extract --push: standard input is not a terminal, so amika cannot ask for confirmation; pass --yes")
-			}
-			res, err := df.discover()
-			if err != nil {
-				return err
-			}
-			warn(cmd.ErrOrStderr(), res.Warnings)
-			keep := map[string]bool{}
-			for _, o := range only {
-				o = strings.TrimSpace(o)
-				if p, ok := discovery.ProviderForVariable(o); ok {
-					keep[p] = true
-				} else {
-					keep[discovery.Canonical(o)] = true
-				}
-			}
-			home, _ := discovery.DefaultPaths(df.homedir)
-			var secrets []store.Secret
-			tw := newTable(cmd.OutOrStdout())
-			fmt.Fprintln(tw, "NAME\tPROVIDER\tKIND\tVALUE\tSOURCE")
-			for _, c := range res.Credentials {
-				if len(keep) > 0 && !keep[c.Provider] {
-					continue
-				}
-				name := discovery.EnvNames(c.Provider, discovery.KindAPIKey)[0]
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\n", name, c.Provider, c.Kind, discovery.Mask(c.Value), c.Source, tildePath(c.File, home.Home))
-				if c.Source == "amika_keychain" && !team || c.Source == "amika_team" && team {
-					continue // already stored
-				}
-				if store.ValidateName(name) != nil || store.ValidateValue(name, c.Value) != nil {
-					continue
-				}
-				secrets = append(secrets, store.Secret{Name: name, Value: c.Value, Meta: store.Meta{Type: store.Type(c.Kind), Provider: c.Provider, Origin: c.Source + " " + c.File}})
-			}
-			tw.Flush()
-			if !push {
-				return nil
-			}
-			if len(secrets) == 0 {
-				fmt.Fprintln(cmd.ErrOrStderr(), "amika: nothing new to store")
-				return nil
-			}
-			st, err := scope.open(isTerminal(cmd.InOrStdin()))
-			if err != nil {
-				return err
-			}
-			if !yes {
-				q := fmt.Sprintf("Store %s (%s) in %s?", plural(len(secrets), "secret", "secrets"), strings.Join(sortedNames(secrets), ", "), st.Where())
-				if err := confirm(cmd, "secret extract --push", q); err != nil {
-					return err
-				}
-			}
-			if err := st.Set(secrets...); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "amika: stored %s in %s\n", strings.Join(sortedNames(secrets), ", "), st.Where())
-			return nil
+			opts.io = streamsOf(cmd)
+			return runSecretExtract(opts)
 		},
 	}
-	df.register(cmd)
-	cmd.Flags().BoolVar(&push, "push", false, "store what is found")
-	cmd.Flags().StringSliceVar(&only, "only", nil, "keep only these providers or variables (comma-separated)")
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "with --push: store without asking")
-	scope.register(cmd, "user")
+	opts.df.register(cmd)
+	cmd.Flags().BoolVar(&opts.push, "push", false, "store what is found")
+	cmd.Flags().StringSliceVar(&opts.only, "only", nil, "keep only these providers or variables (comma-separated)")
+	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "with --push: store without asking")
+	opts.scope.register(cmd, "user")
 	return cmd
+}
+
+func runSecretExtract(opts *secretExtractOptions) error {
+	sc, err := opts.scope.parse()
+	if err != nil {
+		return err
+	}
+	const what = "secret extract --push"
+	if opts.push {
+		if err := opts.io.MayConfirm(what, opts.yes); err != nil {
+			return err
+		}
+	}
+	res, err := opts.df.discover()
+	if err != nil {
+		return err
+	}
+	warn(opts.io.ErrOut, res.Warnings)
+	creds := discovery.Select(opts.only).Credentials(res.Credentials)
+	paths, _ := opts.df.paths()
+	report.Discovered(opts.io.Out, creds, paths)
+	if !opts.push {
+		return nil
+	}
+	secrets, skipped := store.Extracted(creds, sc.Team)
+	for _, x := range skipped {
+		fmt.Fprintf(opts.io.ErrOut, "amika: %s from %s %s not stored: %s\n", x.Provider, x.Source, paths.Tilde(x.File), x.Why)
+	}
+	if len(secrets) == 0 {
+		fmt.Fprintln(opts.io.ErrOut, "amika: nothing new to store")
+		return nil
+	}
+	st, err := opts.scope.open(opts.io.CanPrompt())
+	if err != nil {
+		return err
+	}
+	if !opts.yes {
+		q := fmt.Sprintf("Store %s (%s) in %s?", report.Plural(len(secrets), "secret", "secrets"), strings.Join(store.Names(secrets), ", "), st.Where())
+		if err := opts.io.Confirm(what, q); err != nil {
+			return err
+		}
+	}
+	return storeSecrets(opts.io, st, secrets)
 }

@@ -5,122 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/internal/report"
+	"github.com/amika-dev/amika/internal/term"
 	"github.com/amika-dev/amika/store"
 	"github.com/amika-dev/amika/store/pass"
 )
-
-// scopeFlag is --scope on the commands that read or write secrets: user (your own store),
-// team (the team store), or team:NAME.
-type scopeFlag struct{ value string }
-
-func (f *scopeFlag) register(cmd *cobra.Command, def string) {
-	cmd.Flags().StringVar(&f.value, "scope", def, "`SCOPE`: user (your own store), team (the team store), or team:NAME with several")
-}
-
-// parse says whether the scope is a team store's, and which ("" for the only one).
-func (f *scopeFlag) parse() (team bool, name string, err error) {
-	s := strings.TrimSpace(f.value)
-	switch {
-	case s == "user":
-		return false, "", nil
-	case s == "team":
-		return true, "", nil
-	case strings.HasPrefix(s, "team:"):
-		name = strings.TrimPrefix(s, "team:")
-		if err := store.ValidTeamName(name); err != nil {
-			return false, "", usageError{fmt.Errorf("--scope %s: %v", s, err)}
-		}
-		return true, name, nil
-	}
-	return false, "", usagef("--scope %q: want user, team or team:NAME", s)
-}
-
-// open opens the store the scope names; interactive lets gpg-agent ask for a passphrase
-// (a command run on a terminal).
-func (f *scopeFlag) open(interactive bool) (*store.Stores, error) {
-	team, name, err := f.parse()
-	if err != nil {
-		return nil, err
-	}
-	if !team {
-		if interactive {
-			p, err := personalPass(true)
-			if err != nil {
-				return nil, err
-			}
-			if p != nil {
-				return p.Stores(), nil
-			}
-		}
-		return stores.Open()
-	}
-	t, err := findTeam(name)
-	if err != nil {
-		return nil, err
-	}
-	return openTeam(t, interactive).Stores(), nil
-}
-
-// personalPass is the user's own password store when AMIKA_STORE=pass, else nil.
-func personalPass(interactive bool) (*store.Pass, error) {
-	c, p, err := stores.Choice()
-	if err != nil || c.Backend != "pass" {
-		return nil, err
-	}
-	return store.NewPass(p, os.Getenv, store.PersonalPassDir(p, os.Getenv), store.PassOptions{Interactive: interactive}), nil
-}
-
-func teamStores() ([]store.TeamStore, discovery.Paths, error) {
-	paths, err := discovery.DefaultPaths("")
-	if err != nil {
-		return nil, paths, err
-	}
-	teams, err := store.TeamStores(paths, os.Getenv)
-	return teams, paths, err
-}
-
-func findTeam(name string) (store.TeamStore, error) {
-	teams, _, err := teamStores()
-	if err != nil {
-		return store.TeamStore{}, err
-	}
-	return store.FindTeamStore(teams, name)
-}
-
-func openTeam(t store.TeamStore, interactive bool) *store.Pass {
-	paths, _ := discovery.DefaultPaths("")
-	return store.OpenTeam(paths, os.Getenv, t, interactive).Warning(stores.Warn)
-}
-
-// teamSources are the team stores as discovery sources, each its own row below the user's
-// own secrets. None under a --homedir that is not the user's: team stores belong to the
-// user, not to that directory.
-func teamSources(p discovery.Paths, homedir string) []discovery.StoredSource {
-	if homedir != "" {
-		if own, err := discovery.DefaultPaths(""); err != nil || filepath.Clean(own.Home) != filepath.Clean(p.Home) {
-			return nil
-		}
-	}
-	teams, err := store.TeamStores(p, os.Getenv)
-	if err != nil {
-		return []discovery.StoredSource{{ID: "amika_team", Priority: store.TeamPriority(0), StoredSecrets: discovery.StoredSecrets{
-			Label: store.TeamStoresFile(p, os.Getenv), Read: func() (discovery.Stored, error) { return discovery.Stored{}, err }}}}
-	}
-	out := make([]discovery.StoredSource, 0, len(teams))
-	for i, t := range teams {
-		out = append(out, discovery.StoredSource{ID: "amika_team", Priority: store.TeamPriority(i),
-			StoredSecrets: store.OpenTeam(p, os.Getenv, t, false).DiscoveryRow()})
-	}
-	return out
-}
 
 func newStoreCmd() *cobra.Command {
 	cmd := &cobra.Command{
@@ -143,100 +38,49 @@ AMIKA_STORE=pass keeps your own secrets in your password store ($PASSWORD_STORE_
 	return cmd
 }
 
-// passStores are the password stores amika uses: the personal one when AMIKA_STORE=pass,
-// then the team stores; names limits them to those (user for the personal one).
-func passStores(names []string, interactive bool) ([]*store.Pass, error) {
-	teams, paths, err := teamStores()
-	if err != nil {
-		return nil, err
-	}
-	var all []*store.Pass
-	if p, err := personalPass(interactive); err == nil && p != nil {
-		all = append(all, p)
-	}
-	for _, t := range teams {
-		all = append(all, store.OpenTeam(paths, os.Getenv, t, interactive).Warning(stores.Warn))
-	}
-	if len(names) == 0 {
-		if len(all) == 0 {
-			return nil, errors.New("no password store: name a team store with `amika store add NAME DIR`, or keep your own secrets in one with AMIKA_STORE=pass")
-		}
-		return all, nil
-	}
-	var out []*store.Pass
-	for _, n := range names {
-		found := false
-		for _, p := range all {
-			if p.Scope() == n {
-				out, found = append(out, p), true
-			}
-		}
-		if !found {
-			if n == "user" {
-				return nil, errors.New("your own store is not a password store (AMIKA_STORE=pass makes it one)")
-			}
-			return nil, fmt.Errorf("no team store named %q (amika store list)", n)
-		}
-	}
-	return out, nil
-}
-
-type jsonStore struct {
-	Name     string `json:"name"`
-	Scope    string `json:"scope"`
-	Backend  string `json:"backend"`
-	Location string `json:"location"`
-	From     string `json:"from,omitempty"` // where a team store was named
+type storeListOptions struct {
+	io     *ioStreams
+	output string
 }
 
 func newStoreListCmd() *cobra.Command {
-	var output string
+	opts := &storeListOptions{}
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the stores: your own, then the team stores",
 		Args:  wrapArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
-			teams, paths, err := teamStores()
-			if err != nil {
-				return err
-			}
-			var rows []jsonStore
-			if c, backends, err := stores.Status(); err == nil {
-				for _, b := range backends {
-					rows = append(rows, jsonStore{Name: "user", Scope: "user", Backend: b.Name(), Location: b.Where(), From: c.Reason})
-				}
-			}
-			for _, t := range teams {
-				from := store.TeamStoresFile(paths, os.Getenv)
-				if t.FromEnv {
-					from = "$" + store.TeamStoresEnv
-				}
-				rows = append(rows, jsonStore{Name: t.Name, Scope: "team", Backend: "pass", Location: openTeam(t, false).Where(), From: from})
-			}
-			if output == "json" {
-				return writeJSON(cmd.OutOrStdout(), rows)
-			}
-			tw := newTable(cmd.OutOrStdout())
-			fmt.Fprintln(tw, "NAME\tSCOPE\tBACKEND\tLOCATION")
-			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Name, r.Scope, r.Backend, r.Location)
-			}
-			return tw.Flush()
+			opts.io = streamsOf(cmd)
+			return runStoreList(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output format: table or json")
 	return cmd
 }
 
+func runStoreList(opts *storeListOptions) error {
+	f, err := parseOutput(opts.output)
+	if err != nil {
+		return err
+	}
+	places, err := stores.Places()
+	if err != nil {
+		return err
+	}
+	return report.Places(opts.io.Out, f, places)
+}
+
+type storeAddOptions struct {
+	io     *ioStreams
+	name   string
+	dir    string
+	clone  string
+	keys   []string
+	prefix string
+}
+
 func newStoreAddCmd() *cobra.Command {
-	var (
-		clone  string
-		init   []string
-		prefix string
-	)
+	opts := &storeAddOptions{}
 	cmd := &cobra.Command{
 		Use:   "add NAME DIR [--clone URL] [--init KEY…]",
 		Short: "Name a team store: a git clone of the team's password store",
@@ -249,65 +93,39 @@ and pushed.
   amika store add team ~/team-secrets --init alice@example.com,bob@example.com`,
 		Args: wrapArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name := args[0]
-			if err := store.ValidTeamName(name); err != nil {
-				return usageError{err}
-			}
-			dir, err := filepath.Abs(args[1])
-			if err != nil {
-				return err
-			}
-			paths, err := discovery.DefaultPaths("")
-			if err != nil {
-				return err
-			}
-			if clone != "" {
-				if _, err := os.Stat(dir); err == nil {
-					return fmt.Errorf("store add %s: --clone: %s exists already", name, dir)
-				}
-				c := exec.Command("git", "clone", "-q", "--", clone, dir)
-				c.Stdin, c.Stdout, c.Stderr = cmd.InOrStdin(), cmd.ErrOrStderr(), cmd.ErrOrStderr()
-				if err := c.Run(); err != nil {
-					return fmt.Errorf("store add %s: git clone %s: %v", name, clone, err)
-				}
-			}
-			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-				return fmt.Errorf("store add %s: %s is not a directory (clone the team's repository there, or give --clone URL)", name, dir)
-			}
-			t := store.TeamStore{Name: name, Dir: dir, Prefix: prefix}
-			b := store.OpenTeam(paths, os.Getenv, t, isTerminal(cmd.InOrStdin()))
-			if !b.Engine().IsGit(context.Background()) {
-				return fmt.Errorf("store add %s: %s: %v (clone the team's repository there, or `git -C %s init` and add a remote)", name, dir, pass.ErrNotGit, dir)
-			}
-			var keys []string
-			for _, k := range init {
-				if k = strings.TrimSpace(k); k != "" {
-					keys = append(keys, k)
-				}
-			}
-			if len(keys) > 0 {
-				err := b.Engine().Init(context.Background(), keys)
-				var se *pass.SyncError
-				if err != nil && !errors.As(err, &se) {
-					return fmt.Errorf("store add %s: %w", name, err)
-				}
-				if err != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "amika: warning: store %s: %v\n", name, err)
-				}
-			} else if _, _, err := b.Engine().Recipients(); err != nil {
-				fmt.Fprintf(cmd.ErrOrStderr(), "amika: warning: store %s: %v\n", name, err)
-			}
-			if err := store.AddTeamStore(paths, os.Getenv, t); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "amika: team store %s is %s\n", name, tildePath(dir, paths.Home))
-			return nil
+			opts.io, opts.name, opts.dir = streamsOf(cmd), args[0], args[1]
+			return runStoreAdd(opts)
 		},
 	}
-	cmd.Flags().StringVar(&clone, "clone", "", "git clone `URL` into DIR first")
-	cmd.Flags().StringSliceVar(&init, "init", nil, "start a new store encrypted to these keys (comma-separated)")
-	cmd.Flags().StringVar(&prefix, "prefix", "", "folder of amika's secrets in the store (default amika)")
+	cmd.Flags().StringVar(&opts.clone, "clone", "", "git clone `URL` into DIR first")
+	cmd.Flags().StringSliceVar(&opts.keys, "init", nil, "start a new store encrypted to these keys (comma-separated)")
+	cmd.Flags().StringVar(&opts.prefix, "prefix", "", "folder of amika's secrets in the store (default amika)")
 	return cmd
+}
+
+func runStoreAdd(opts *storeAddOptions) error {
+	if err := store.ValidTeamName(opts.name); err != nil {
+		return usageError{err}
+	}
+	dir, err := filepath.Abs(opts.dir)
+	if err != nil {
+		return err
+	}
+	paths, err := discovery.DefaultPaths("")
+	if err != nil {
+		return err
+	}
+	t := store.TeamStore{Name: opts.name, Dir: dir, Prefix: opts.prefix}
+	warns, err := stores.AddTeam(t, store.AddTeamOptions{Clone: opts.clone, Keys: opts.keys,
+		Interactive: opts.io.CanPrompt(), Stdin: opts.io.In, Stderr: opts.io.ErrOut})
+	for _, w := range warns {
+		fmt.Fprintf(opts.io.ErrOut, "amika: warning: %s\n", w)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.io.ErrOut, "amika: team store %s is %s\n", opts.name, paths.Tilde(dir))
+	return nil
 }
 
 func newStoreRemoveCmd() *cobra.Command {
@@ -316,16 +134,18 @@ func newStoreRemoveCmd() *cobra.Command {
 		Short: "Forget a team store's name (its files stay)",
 		Args:  wrapArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			paths, err := discovery.DefaultPaths("")
-			if err != nil {
-				return err
-			}
-			return store.RemoveTeamStore(paths, os.Getenv, args[0])
+			return stores.RemoveTeam(args[0])
 		},
 	}
 }
 
+type storeSyncOptions struct {
+	io    *ioStreams
+	names []string
+}
+
 func newStoreSyncCmd() *cobra.Command {
+	opts := &storeSyncOptions{}
 	return &cobra.Command{
 		Use:   "sync [NAME…]",
 		Short: "Pull and push password stores (git pull --rebase, git push): all, or those named",
@@ -335,47 +155,60 @@ others pushed, push. Before the push, what your commits wrote for other recipien
 changed here and there) changes nothing and names the files. Shell hooks notice what a
 sync changed at the next prompt.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			stores, err := passStores(args, isTerminal(cmd.InOrStdin()))
-			if err != nil {
-				return err
-			}
-			home, _ := discovery.DefaultPaths("")
-			failed := 0
-			for _, b := range stores {
-				if len(args) == 0 && b.Scope() == "user" && !b.Engine().IsGit(context.Background()) {
-					continue // a personal store without git has nothing to sync
-				}
-				res, err := b.Engine().Sync(context.Background())
-				if err != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "amika: store %s: %v\n", b.Scope(), err)
-					failed++
-					continue
-				}
-				what := "up to date"
-				if n := len(res.Changed); n > 0 {
-					what = plural(n, "file", "files") + " changed"
-				}
-				if n := len(res.Resealed); n > 0 {
-					what += ", " + plural(n, "file", "files") + " re-encrypted for the recipients of .gpg-id"
-				}
-				if res.Pushed {
-					what += ", pushed"
-				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "amika: store %s: synced with %s (%s): %s\n", b.Scope(), res.Remote, tildePath(b.Dir(), home.Home), what)
-				if res.RecipientsAfter != nil || res.RecipientsBefore != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "amika: warning: %s\n", store.RecipientsWarning(b.Scope(), res.RecipientsBefore, res.RecipientsAfter))
-				}
-			}
-			if failed > 0 {
-				return exitError{1}
-			}
-			return nil
+			opts.io, opts.names = streamsOf(cmd), args
+			return runStoreSync(opts)
 		},
 	}
 }
 
+// runStoreSync syncs each store in turn; one that fails is reported, the others still
+// sync, and the exit status is 1.
+func runStoreSync(opts *storeSyncOptions) error {
+	passStores, err := stores.PassStores(opts.names, opts.io.CanPrompt())
+	if err != nil {
+		return err
+	}
+	home, _ := discovery.DefaultPaths("")
+	failed := false
+	for _, b := range passStores {
+		if len(opts.names) == 0 && b.Scope() == "user" && !b.Engine().IsGit(context.Background()) {
+			continue // a personal store without git has nothing to sync
+		}
+		res, err := b.Engine().Sync(context.Background())
+		if err != nil {
+			fmt.Fprintf(opts.io.ErrOut, "amika: store %s: %v\n", b.Scope(), err)
+			failed = true
+			continue
+		}
+		what := "up to date"
+		if n := len(res.Changed); n > 0 {
+			what = report.Plural(n, "file", "files") + " changed"
+		}
+		if n := len(res.Resealed); n > 0 {
+			what += ", " + report.Plural(n, "file", "files") + " re-encrypted for the recipients of .gpg-id"
+		}
+		if res.Pushed {
+			what += ", pushed"
+		}
+		fmt.Fprintf(opts.io.ErrOut, "amika: store %s: synced with %s (%s): %s\n", b.Scope(), res.Remote, home.Tilde(b.Dir()), what)
+		if res.RecipientsAfter != nil || res.RecipientsBefore != nil {
+			fmt.Fprintf(opts.io.ErrOut, "amika: warning: %s\n", store.RecipientsWarning(b.Scope(), res.RecipientsBefore, res.RecipientsAfter))
+		}
+	}
+	if failed {
+		return exitError{1}
+	}
+	return nil
+}
+
+type storeMembersOptions struct {
+	io     *ioStreams
+	output string
+	name   string // the store; "" for the team store
+}
+
 func newStoreMembersCmd() *cobra.Command {
-	var output string
+	opts := &storeMembersOptions{}
 	cmd := &cobra.Command{
 		Use:   "members [NAME] | members add|remove NAME KEY…",
 		Short: "List, add or remove the people a store's secrets are encrypted to",
@@ -388,115 +221,93 @@ A removed member can still read every version they could read before, from the g
 history: rotate those secrets at their provider, then push the new values.`,
 		Args: wrapArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
+			opts.io = streamsOf(cmd)
+			if len(args) == 1 {
+				opts.name = args[0]
 			}
-			b, err := memberStore(args, false)
-			if err != nil {
-				return err
-			}
-			file, members, err := b.Engine().Members(context.Background())
-			if err != nil {
-				return err
-			}
-			if output == "json" {
-				type jsonMember struct {
-					ID          string `json:"id"`
-					Fingerprint string `json:"fingerprint,omitempty"`
-					UserID      string `json:"user_id,omitempty"`
-					Usable      bool   `json:"usable"`
-					Yours       bool   `json:"yours"`
-				}
-				out := []jsonMember{}
-				for _, m := range members {
-					out = append(out, jsonMember{m.ID, m.Fingerprint, m.UserID, m.Usable, m.Yours})
-				}
-				return writeJSON(cmd.OutOrStdout(), out)
-			}
-			home, _ := discovery.DefaultPaths("")
-			if file != "" {
-				fmt.Fprintf(cmd.ErrOrStderr(), "amika: store %s: recipients from %s\n", b.Scope(), tildePath(file, home.Home))
-			}
-			tw := newTable(cmd.OutOrStdout())
-			fmt.Fprintln(tw, "FINGERPRINT\tUSER ID\tYOU")
-			for _, m := range members {
-				fpr, uid, you := m.Fingerprint, m.UserID, ""
-				switch {
-				case fpr == "":
-					fpr, uid = m.ID, "(no public key in your keyring)"
-				case !m.Usable:
-					uid += " (cannot encrypt)"
-				}
-				if m.Yours {
-					you = "yes"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", fpr, dash(uid), dash(you))
-			}
-			return tw.Flush()
+			return runStoreMembers(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
-	for _, verb := range []string{"add", "remove"} {
-		verb := verb
-		cmd.AddCommand(&cobra.Command{
-			Use:   verb + " NAME KEY…",
-			Short: map[string]string{"add": "Add members (keys in your keyring), re-encrypt, commit, push", "remove": "Remove members, re-encrypt, commit, push"}[verb],
-			Args:  wrapArgs(cobra.MinimumNArgs(2)),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				b, err := memberStore(args[:1], isTerminal(cmd.InOrStdin()))
-				if err != nil {
-					return err
-				}
-				change := b.Engine().AddMembers
-				if verb == "remove" {
-					change = b.Engine().RemoveMembers
-				}
-				redone, err := change(context.Background(), args[1:])
-				var se *pass.SyncError
-				if err != nil && !errors.As(err, &se) {
-					return fmt.Errorf("store %s: %w", b.Scope(), err)
-				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "amika: store %s: %s %s; re-encrypted %s\n", b.Scope(), map[string]string{"add": "added", "remove": "removed"}[verb],
-					strings.Join(args[1:], ", "), plural(len(redone), "file", "files"))
-				if verb == "remove" {
-					fmt.Fprintf(cmd.ErrOrStderr(), "amika: warning: store %s: what was removed could read stays readable to them in the git history: rotate those secrets\n", b.Scope())
-				}
-				if err != nil {
-					return fmt.Errorf("store %s: %w", b.Scope(), err)
-				}
-				return nil
-			},
-		})
+	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output format: table or json")
+	cmd.AddCommand(newStoreMembersChangeCmd(true), newStoreMembersChangeCmd(false))
+	return cmd
+}
+
+func runStoreMembers(opts *storeMembersOptions) error {
+	f, err := parseOutput(opts.output)
+	if err != nil {
+		return err
+	}
+	b, err := stores.MemberStore(opts.name, false)
+	if err != nil {
+		return err
+	}
+	file, members, err := b.Engine().Members(context.Background())
+	if err != nil {
+		return err
+	}
+	home, _ := discovery.DefaultPaths("")
+	return report.Members(opts.io.Out, opts.io.ErrOut, f, b.Scope(), file, members, home)
+}
+
+type storeMembersChangeOptions struct {
+	io   *ioStreams
+	add  bool // add, else remove
+	name string
+	keys []string
+}
+
+func newStoreMembersChangeCmd(add bool) *cobra.Command {
+	opts := &storeMembersChangeOptions{add: add}
+	cmd := &cobra.Command{
+		Use:   "add NAME KEY…",
+		Short: "Add members (keys in your keyring), re-encrypt, commit, push",
+		Args:  wrapArgs(cobra.MinimumNArgs(2)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.io, opts.name, opts.keys = streamsOf(cmd), args[0], args[1:]
+			return runStoreMembersChange(opts)
+		},
+	}
+	if !add {
+		cmd.Use, cmd.Short = "remove NAME KEY…", "Remove members, re-encrypt, commit, push"
 	}
 	return cmd
 }
 
-// memberStore is the store `members` works on: the named one (user for your own password
-// store), else the team store.
-func memberStore(args []string, interactive bool) (*store.Pass, error) {
-	if len(args) == 1 && args[0] != "team" {
-		stores, err := passStores(args, interactive)
-		if err != nil {
-			return nil, err
-		}
-		return stores[0], nil
-	}
-	name := ""
-	if len(args) == 1 {
-		name = args[0]
-	}
-	teams, _, err := teamStores()
+// runStoreMembersChange adds or removes members. A change made and committed that could
+// not be pushed is reported after what it did.
+func runStoreMembersChange(opts *storeMembersChangeOptions) error {
+	b, err := stores.MemberStore(opts.name, opts.io.CanPrompt())
 	if err != nil {
-		return nil, err
+		return err
 	}
-	t, err := store.FindTeamStore(teams, name)
+	change, done := b.Engine().RemoveMembers, "removed"
+	if opts.add {
+		change, done = b.Engine().AddMembers, "added"
+	}
+	redone, err := change(context.Background(), opts.keys)
+	var se *pass.SyncError
+	if err != nil && !errors.As(err, &se) {
+		return fmt.Errorf("store %s: %w", b.Scope(), err)
+	}
+	fmt.Fprintf(opts.io.ErrOut, "amika: store %s: %s %s; re-encrypted %s\n", b.Scope(), done,
+		strings.Join(opts.keys, ", "), report.Plural(len(redone), "file", "files"))
+	if !opts.add {
+		fmt.Fprintf(opts.io.ErrOut, "amika: warning: store %s: what was removed could read stays readable to them in the git history: rotate those secrets\n", b.Scope())
+	}
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("store %s: %w", b.Scope(), err)
 	}
-	return openTeam(t, interactive), nil
+	return nil
+}
+
+type storeUnlockOptions struct {
+	io    *ioStreams
+	names []string
 }
 
 func newStoreUnlockCmd() *cobra.Command {
+	opts := &storeUnlockOptions{}
 	return &cobra.Command{
 		Use:   "unlock [NAME…]",
 		Short: "Have gpg-agent ask for your key's passphrase once, so hooks can decrypt",
@@ -504,83 +315,35 @@ func newStoreUnlockCmd() *cobra.Command {
 and go on without the store. unlock asks once, through gpg-agent's pinentry on this
 terminal; gpg-agent then keeps the passphrase for its cache time (default-cache-ttl).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if os.Getenv("GPG_TTY") == "" && isTerminal(cmd.InOrStdin()) {
-				if f, ok := cmd.InOrStdin().(*os.File); ok {
-					if tty, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", f.Fd())); err == nil {
-						os.Setenv("GPG_TTY", tty)
-					}
-				}
-			}
-			stores, err := passStores(args, true)
-			if err != nil {
-				return err
-			}
-			failed := 0
-			for _, b := range stores {
-				if err := b.Engine().Unlock(context.Background()); err != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "amika: store %s: %v\n", b.Scope(), err)
-					failed++
-					continue
-				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "amika: store %s: unlocked\n", b.Scope())
-			}
-			if failed > 0 {
-				return exitError{1}
-			}
-			return nil
+			opts.io, opts.names = streamsOf(cmd), args
+			return runStoreUnlock(opts)
 		},
 	}
 }
 
-// openStoreWithTeams is your own store, then the team stores, for reading secrets by name
-// (`amika run --secret`, `--claude`, `use amika`); writes go to your own.
-func openStoreWithTeams() (store.Store, error) {
-	st, err := stores.Open()
-	if err != nil {
-		return nil, err
-	}
-	teams, _, err := teamStores()
-	if err != nil || len(teams) == 0 {
-		return st, err
-	}
-	var backends []*store.Pass
-	for _, t := range teams {
-		backends = append(backends, openTeam(t, false))
-	}
-	return st.With(backends...), nil
-}
-
-// listScopes lists what `secret list` shows: the store --scope names, else your own and
-// every team store. A team store that cannot be listed is a warning, not a failure.
-func listScopes(f *scopeFlag) ([]store.Secret, []store.Warning, error) {
-	if f.value != "" {
-		st, err := f.open(false)
-		if err != nil {
-			return nil, nil, err
+// runStoreUnlock unlocks each store named (all by default) in turn, through gpg-agent's
+// pinentry on this terminal.
+func runStoreUnlock(opts *storeUnlockOptions) error {
+	if os.Getenv("GPG_TTY") == "" {
+		if tty := term.Name(opts.io.In); tty != "" {
+			os.Setenv("GPG_TTY", tty)
 		}
-		return st.List()
 	}
-	st, err := stores.Open()
+	passStores, err := stores.PassStores(opts.names, true)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	list, warns, err := st.List()
-	if err != nil {
-		return nil, nil, err
-	}
-	teams, _, err := teamStores()
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, t := range teams {
-		b := openTeam(t, false)
-		l, w, err := b.List()
-		if err != nil {
-			warns = append(warns, store.Warning{Where: b.Where(), What: err.Error()})
+	failed := false
+	for _, b := range passStores {
+		if err := b.Engine().Unlock(context.Background()); err != nil {
+			fmt.Fprintf(opts.io.ErrOut, "amika: store %s: %v\n", b.Scope(), err)
+			failed = true
 			continue
 		}
-		list, warns = append(list, l...), append(warns, w...)
+		fmt.Fprintf(opts.io.ErrOut, "amika: store %s: unlocked\n", b.Scope())
 	}
-	sort.SliceStable(list, func(i, j int) bool { return list[i].Name < list[j].Name })
-	return list, warns, nil
+	if failed {
+		return exitError{1}
+	}
+	return nil
 }
