@@ -303,3 +303,62 @@ func TestAddMemberCannotReencrypt(t *testing.T) {
 		t.Errorf("status after the failed change:\n%s", st)
 	}
 }
+
+// A file name or a folder of .gpg-id from a commit reaches a message of the re-encryption
+// escaped: a name holding terminal escapes cannot write them to the member's terminal.
+func TestReencryptionNamesEscaped(t *testing.T) {
+	alice, bob := newUser(t, "Alice", ""), newUser(t, "Bob", "")
+	remote, c := team(t, []*passtest.User{alice, bob}, "K")
+	b := c[1]
+	git := func(args ...string) { run(t, os.Environ(), b.Dir(), "git", args...) }
+	check := func(what string) {
+		t.Helper()
+		head := remoteHead(t, remote)
+		_, err := b.Sync(ctx)
+		if err == nil || strings.ContainsAny(err.Error(), "\x1b\x07\n") || !strings.Contains(err.Error(), `\x1b`) || !strings.Contains(err.Error(), what) {
+			t.Fatalf("sync: %q", err)
+		}
+		if remoteHead(t, remote) != head {
+			t.Fatal("something was pushed")
+		}
+	}
+	// A file encrypted to Alice alone, which Bob cannot re-encrypt, under a name with escapes.
+	aliceOnly := storeAt(t, bob, b.Dir())
+	aliceOnly.cfg.AutoSync = false
+	aliceOnly.cfg.Getenv = func(name string) string {
+		switch name {
+		case "GNUPGHOME":
+			return bob.Home
+		case "PASSWORD_STORE_KEY":
+			return alice.Fingerprint
+		}
+		return ""
+	}
+	mustSet(t, aliceOnly, "FOR_ALICE", "secret")
+	odd := "odd\x1b]0;title\x07"
+	if err := os.Mkdir(filepath.Join(b.Dir(), odd), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	git("mv", "amika/FOR_ALICE.gpg", odd+"/FOR_ALICE.gpg")
+	git("commit", "-q", "-m", "odd")
+	check("cannot be re-encrypted")
+	// A folder with escapes in its name, whose .gpg-id is an option.
+	git("reset", "-q", "--hard", "HEAD~2")
+	odd = "x\x1b[2J"
+	if err := os.Mkdir(filepath.Join(b.Dir(), odd), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(b.Dir(), odd, ".gpg-id"), []byte("--logger-file=/dev/null\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ct, err := os.ReadFile(filepath.Join(b.Dir(), "amika", "K.gpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(b.Dir(), odd, "K.gpg"), ct, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	git("add", "--", odd)
+	git("commit", "-q", "-m", "odd folder")
+	check("line 1: starts with '-'")
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/amika-dev/amika/discovery"
 	"github.com/amika-dev/amika/internal/safefile"
 )
 
@@ -89,10 +90,10 @@ type gpgIDLine struct {
 func parseGPGID(file string) ([]gpgIDLine, error) {
 	data, err := safefile.ReadFileNoFollow(file, maxGPGID)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: %w", file, ErrNoGPGID)
+		return nil, fmt.Errorf("%s: %w", discovery.Printable(file), ErrNoGPGID)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", file, err)
+		return nil, fmt.Errorf("%s: %v", discovery.Printable(file), err)
 	}
 	var out []gpgIDLine
 	for n, line := range strings.Split(string(data), "\n") {
@@ -114,12 +115,12 @@ func readGPGID(file string) ([]string, error) {
 	var ids []string
 	for _, l := range lines {
 		if l.bad != "" {
-			return nil, fmt.Errorf("%s: line %d: %s; amika encrypts to none of its keys until it is fixed", file, l.line, l.bad)
+			return nil, fmt.Errorf("%s: line %d: %s; amika encrypts to none of its keys until it is fixed", discovery.Printable(file), l.line, l.bad)
 		}
 		ids = append(ids, l.id)
 	}
 	if len(ids) == 0 {
-		return nil, fmt.Errorf("%s: lists no key: %w", file, ErrNoGPGID)
+		return nil, fmt.Errorf("%s: lists no key: %w", discovery.Printable(file), ErrNoGPGID)
 	}
 	return ids, nil
 }
@@ -239,11 +240,11 @@ func (s *Store) verifyGPGID(ctx context.Context, file string) error {
 	}
 	sig, err := safefile.ReadFileNoFollow(file+".sig", maxGPGID)
 	if err != nil {
-		return fmt.Errorf("%s.sig: PASSWORD_STORE_SIGNING_KEY is set, and the signature of .gpg-id cannot be read: %v", file, describe(err))
+		return fmt.Errorf("%s: PASSWORD_STORE_SIGNING_KEY is set, and the signature of .gpg-id cannot be read: %v", discovery.Printable(file+".sig"), describe(err))
 	}
 	data, err := safefile.ReadFileNoFollow(file, maxGPGID)
 	if err != nil {
-		return fmt.Errorf("%s: %v", file, describe(err))
+		return fmt.Errorf("%s: %v", discovery.Printable(file), describe(err))
 	}
 	// gpg checks the very bytes read here: the data on standard input, the signature on
 	// a pipe (descriptor 3); it opens no path of the store itself.
@@ -269,7 +270,7 @@ func (s *Store) verifyGPGID(ctx context.Context, file string) error {
 			}
 		}
 	}
-	return fmt.Errorf("%s: not signed by a key of PASSWORD_STORE_SIGNING_KEY; amika will not encrypt to the keys it lists", file)
+	return fmt.Errorf("%s: not signed by a key of PASSWORD_STORE_SIGNING_KEY; amika will not encrypt to the keys it lists", discovery.Printable(file))
 }
 
 func describe(err error) string {

@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/amika-dev/amika/discovery"
 )
 
 // A store shared through a remote keeps one promise: what reaches the remote is encrypted
@@ -353,7 +355,7 @@ func (s *Store) reseal(ctx context.Context, tracking string) ([]string, error) {
 	}
 	keySets := map[string]keySet{}
 	var changes []change
-	var redone []string
+	var redone, named []string
 	for _, path := range paths {
 		if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
 			continue // removed, or not a file amika reads
@@ -365,9 +367,11 @@ func (s *Store) reseal(ctx context.Context, tracking string) ([]string, error) {
 		if ids == nil {
 			continue // no .gpg-id governs it: nothing to check it against
 		}
+		// The file's name comes from a commit: messages show it escaped.
+		shown := discovery.Printable(path)
 		ct, err := readFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, fmt.Errorf("%s: %w", shown, err)
 		}
 		who := strings.Join(ids, "\n")
 		if s.sealedTo(ct) == who {
@@ -376,7 +380,7 @@ func (s *Store) reseal(ctx context.Context, tracking string) ([]string, error) {
 		ks, ok := keySets[who]
 		if !ok {
 			if ks, err = s.resolve(ctx, ids); err != nil {
-				return nil, fmt.Errorf("%s: %w", orDir(file, s.cfg.Dir), err)
+				return nil, fmt.Errorf("%s: %w", discovery.Printable(orDir(file, s.cfg.Dir)), err)
 			}
 			keySets[who] = ks
 		}
@@ -385,19 +389,20 @@ func (s *Store) reseal(ctx context.Context, tracking string) ([]string, error) {
 		}
 		pt, _, err := s.gpg.decrypt(ctx, ct)
 		if err != nil {
-			return nil, fmt.Errorf("%s: encrypted to other keys than %s lists, and cannot be re-encrypted: %w", path, orDir(file, s.cfg.Dir), err)
+			return nil, fmt.Errorf("%s: encrypted to other keys than %s lists, and cannot be re-encrypted: %w", shown, discovery.Printable(orDir(file, s.cfg.Dir)), err)
 		}
 		next, err := s.seal(ctx, pt, ks)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, fmt.Errorf("%s: %w", shown, err)
 		}
 		changes = append(changes, change{path: path, data: next, old: ct})
 		redone = append(redone, s.rel(path))
+		named = append(named, discovery.Printable(s.rel(path)))
 	}
 	if len(changes) == 0 {
 		return nil, nil
 	}
-	if err := s.apply(ctx, "Reencrypt "+strings.Join(redone, ", ")+" for the recipients of .gpg-id.", changes); err != nil {
+	if err := s.apply(ctx, "Reencrypt "+strings.Join(named, ", ")+" for the recipients of .gpg-id.", changes); err != nil {
 		return nil, err
 	}
 	return redone, nil
