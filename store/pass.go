@@ -105,6 +105,35 @@ func (b *Pass) Interactive() *Pass {
 	return &c
 }
 
+// Warning returns the same store, whose writes tell warn (one line, without the
+// "amika: warning: " prefix) when the pull they start with changed whom secrets are
+// encrypted to, as a sync does.
+func (b *Pass) Warning(warn func(string)) *Pass {
+	if warn == nil {
+		return b
+	}
+	c := *b
+	c.engine = b.engine.Notifying(func(before, after []string) { warn(RecipientsWarning(b.scope, before, after)) })
+	return &c
+}
+
+// RecipientsWarning says that a pull changed whom a store's secrets are encrypted to.
+// before and after are the recipients as pass.SyncResult gives them (fingerprints, key IDs,
+// lines by their number); each is escaped once more, as all text from a store is.
+func RecipientsWarning(scope string, before, after []string) string {
+	return fmt.Sprintf("store %s: the pull changed whom secrets are encrypted to: %s (was %s); check it is who you expect (`amika store members %s`)",
+		scope, printableList(after), printableList(before), scope)
+}
+
+// printableList shows recipients on one line, each escaped (discovery.Printable).
+func printableList(items []string) string {
+	out := make([]string, len(items))
+	for i, x := range items {
+		out[i] = discovery.Printable(x)
+	}
+	return strings.Join(out, ", ")
+}
+
 // Stores is the store as commands take it: this backend alone.
 func (b *Pass) Stores() *Stores { return &Stores{[]backend{b}} }
 

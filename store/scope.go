@@ -71,7 +71,13 @@ func (o *Opener) OpenTeam(t TeamStore, interactive bool) (*Pass, error) {
 	if err != nil {
 		return nil, err
 	}
-	return OpenTeam(p, o.getenv, t, interactive), nil
+	return o.openTeam(p, t, interactive), nil
+}
+
+// openTeam opens team store t for a command that may write to it: a write whose pull
+// changed whom secrets are encrypted to tells Warn (RecipientsWarning).
+func (o *Opener) openTeam(p discovery.Paths, t TeamStore, interactive bool) *Pass {
+	return OpenTeam(p, o.getenv, t, interactive).Warning(o.Warn)
 }
 
 // findTeam opens the team store named name ("" for the only one, or "team").
@@ -84,7 +90,7 @@ func (o *Opener) findTeam(name string, interactive bool) (*Pass, error) {
 	if err != nil {
 		return nil, err
 	}
-	return OpenTeam(p, o.getenv, t, interactive), nil
+	return o.openTeam(p, t, interactive), nil
 }
 
 // personalPass is the user's own password store when AMIKA_STORE=pass, else nil.
@@ -184,7 +190,7 @@ func (o *Opener) PassStores(names []string, interactive bool) ([]*Pass, error) {
 		all = append(all, own)
 	}
 	for _, t := range teams {
-		all = append(all, OpenTeam(p, o.getenv, t, interactive))
+		all = append(all, o.openTeam(p, t, interactive))
 	}
 	if len(names) == 0 {
 		if len(all) == 0 {
@@ -375,7 +381,7 @@ func (o *Opener) AddTeam(t TeamStore, opt AddTeamOptions) (warnings []string, er
 	if fi, err := os.Stat(t.Dir); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("store add %s: %s is not a directory (clone the team's repository there, or give --clone URL)", t.Name, t.Dir)
 	}
-	b := OpenTeam(p, o.getenv, t, opt.Interactive)
+	b := o.openTeam(p, t, opt.Interactive)
 	if !b.Engine().IsGit(ctx) {
 		return nil, fmt.Errorf("store add %s: %s: %v (clone the team's repository there, or `git -C %s init` and add a remote)", t.Name, t.Dir, pass.ErrNotGit, t.Dir)
 	}

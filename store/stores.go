@@ -129,7 +129,8 @@ type Opener struct {
 	Getenv func(string) string
 	// Warn tells the user something, as one line without the "amika: warning: " prefix:
 	// that auto fell back to the file store, and why, or that the session bus is another
-	// user's. It is called at most once.
+	// user's (at most once), and that a write to a team store pulled a change of whom its
+	// secrets are encrypted to (RecipientsWarning, once per such write).
 	Warn func(string)
 
 	once   sync.Once

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 	"unicode/utf8"
 
@@ -93,13 +92,3 @@ func Plural(n int, one, many string) string {
 // printable shows a name from a file on one line: a name holding control or non-ASCII
 // characters is quoted with them escaped (discovery.Printable).
 func printable(name string) string { return discovery.Printable(name) }
-
-// PrintableList shows items read from a file or a store on one line, each escaped as
-// printable does, separated by commas.
-func PrintableList(items []string) string {
-	out := make([]string, len(items))
-	for i, x := range items {
-		out[i] = printable(x)
-	}
-	return strings.Join(out, ", ")
-}

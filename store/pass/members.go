@@ -87,13 +87,29 @@ func (s *Store) lookupKey(ctx context.Context, who string) (key, error) {
 
 // AddMembers adds keys (fingerprints, key IDs or emails of keys in the user's keyring) to
 // .gpg-id as fingerprints, re-encrypts the secrets it governs and commits, as `pass init`
-// does. It returns the files re-encrypted, relative to the store.
+// does. A store that syncs pulls first: the change is made to the remote's .gpg-id and
+// secrets. It returns the files re-encrypted, relative to the store.
 func (s *Store) AddMembers(ctx context.Context, who []string) ([]string, error) {
+	return s.changeMembers(ctx, who, s.addMembers)
+}
+
+// changeMembers makes a change of members under the store's lock, as a write.
+func (s *Store) changeMembers(ctx context.Context, who []string, change func(context.Context, []string) ([]string, error)) ([]string, error) {
 	unlock, err := s.lock()
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
+	var redone []string
+	err = s.write(ctx, func() error {
+		var err error
+		redone, err = change(ctx, who)
+		return err
+	})
+	return redone, err
+}
+
+func (s *Store) addMembers(ctx context.Context, who []string) ([]string, error) {
 	file, ids, err := s.Recipients()
 	if err != nil {
 		return nil, err
@@ -123,15 +139,14 @@ func (s *Store) AddMembers(ctx context.Context, who []string) ([]string, error) 
 	return s.setRecipients(ctx, file, next, "Add "+strings.Join(added, ", ")+" to "+s.rel(file)+"; reencrypt.")
 }
 
-// RemoveMembers removes keys from .gpg-id, re-encrypts and commits. What removed members
-// could read before stays readable to them in the repository's history: rotate those
-// secrets.
+// RemoveMembers removes keys from .gpg-id, re-encrypts and commits, as AddMembers does.
+// What removed members could read before stays readable to them in the repository's
+// history: rotate those secrets.
 func (s *Store) RemoveMembers(ctx context.Context, who []string) ([]string, error) {
-	unlock, err := s.lock()
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
+	return s.changeMembers(ctx, who, s.removeMembers)
+}
+
+func (s *Store) removeMembers(ctx context.Context, who []string) ([]string, error) {
 	file, ids, err := s.Recipients()
 	if err != nil {
 		return nil, err
@@ -171,25 +186,24 @@ func (s *Store) RemoveMembers(ctx context.Context, who []string) ([]string, erro
 // Init writes a .gpg-id listing keys (as fingerprints) for a store that has none, and
 // commits it.
 func (s *Store) Init(ctx context.Context, who []string) error {
-	unlock, err := s.lock()
-	if err != nil {
-		return err
-	}
-	defer unlock()
+	_, err := s.changeMembers(ctx, who, s.init)
+	return err
+}
+
+func (s *Store) init(ctx context.Context, who []string) ([]string, error) {
 	if f := s.gpgIDFile(s.SecretsDir()); f != "" {
-		return fmt.Errorf("%s: exists already; change members with `amika store members add|remove`", f)
+		return nil, fmt.Errorf("%s: exists already; change members with `amika store members add|remove`", f)
 	}
 	var fprs []string
 	for _, w := range who {
 		k, err := s.lookupKey(ctx, w)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		fprs = append(fprs, k.fingerprint)
 	}
 	file := filepath.Join(s.cfg.Dir, ".gpg-id")
-	_, err = s.setRecipients(ctx, file, fprs, "Set GPG id to "+strings.Join(fprs, ", ")+".")
-	return err
+	return s.setRecipients(ctx, file, fprs, "Set GPG id to "+strings.Join(fprs, ", ")+".")
 }
 
 // setRecipients writes ids to file and re-encrypts every secret file governs (everything
@@ -245,7 +259,7 @@ func (s *Store) setRecipients(ctx context.Context, file string, ids []string, me
 	if err := s.apply(ctx, message, changes); err != nil {
 		return nil, err
 	}
-	return redone, s.afterCommit(ctx)
+	return redone, nil
 }
 
 // encryptedToExactly says whether ct is already encrypted to the keys ks names, one per
@@ -257,7 +271,11 @@ func (s *Store) encryptedToExactly(ctx context.Context, ct []byte, ks keySet) bo
 	if err != nil && err != errGPGFailed {
 		return false
 	}
-	return len(st.encTo) > 0 && ks.covers(st.encTo) == nil
+	if len(st.encTo) == 0 || ks.covers(st.encTo) != nil {
+		return false
+	}
+	s.remember(ct, ks.recipients)
+	return true
 }
 
 // governed lists the .gpg files under dir that dir's .gpg-id governs: not those under a

@@ -55,6 +55,11 @@ type Config struct {
 	AutoSync bool
 	// Timeout bounds one gpg run (default 5s; 5 minutes when Interactive).
 	Timeout time.Duration
+	// RecipientsChanged is told when the pull a write starts with changed the .gpg-id
+	// governing amika's secrets: the write is encrypted to the recipients after. Both lists
+	// are as SyncResult.RecipientsBefore and RecipientsAfter give them (fingerprints and
+	// key IDs as they are, other lines by their number, never their text).
+	RecipientsChanged func(before, after []string)
 }
 
 // defaultInteractiveTimeout bounds a gpg run that may wait for the user to type a passphrase.
@@ -65,6 +70,9 @@ type Store struct {
 	cfg Config
 	gpg gpgRunner
 	env []string
+
+	mu     sync.Mutex
+	sealed map[[32]byte]string // what seal wrote, and to whom (see sealedTo)
 }
 
 // New returns the store c describes; it reads nothing yet.
@@ -134,6 +142,14 @@ func (s *Store) fail(path string, err error) error {
 func (s *Store) Interactive() *Store {
 	c := s.cfg
 	c.Interactive, c.Timeout = true, 0
+	return New(c)
+}
+
+// Notifying returns a copy of s whose writes tell f when the pull they start with changed
+// the recipients (Config.RecipientsChanged).
+func (s *Store) Notifying(f func(before, after []string)) *Store {
+	c := s.cfg
+	c.RecipientsChanged = f
 	return New(c)
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/amika-dev/amika/discovery"
 	"github.com/amika-dev/amika/internal/safefile"
 )
 
@@ -40,6 +41,16 @@ func (s *Store) gpgIDFile(dir string) string {
 // the file they came from ("" for the variable). Every recipient is checked
 // (checkRecipient): one that is not a key's name fails the whole list.
 func (s *Store) Recipients() (file string, ids []string, err error) {
+	file, ids, err = s.recipientsFor(s.SecretsDir())
+	if err == nil && ids == nil {
+		return "", nil, fmt.Errorf("%s: %w (the file listing whom secrets are encrypted to): create it with `pass init KEY…`, or `amika store add NAME DIR --init KEY…`", s.cfg.Dir, ErrNoGPGID)
+	}
+	return file, ids, err
+}
+
+// recipientsFor lists whom the secrets in dir are encrypted to, as Recipients does; no
+// recipients and no error when no .gpg-id governs dir.
+func (s *Store) recipientsFor(dir string) (file string, ids []string, err error) {
 	if k := s.cfg.Getenv("PASSWORD_STORE_KEY"); strings.TrimSpace(k) != "" {
 		ids = strings.Fields(k)
 		for i, id := range ids {
@@ -52,9 +63,9 @@ func (s *Store) Recipients() (file string, ids []string, err error) {
 	if linked(s.SecretsDir()) {
 		return "", nil, fmt.Errorf("%s: %w", s.SecretsDir(), errFolderLink)
 	}
-	file = s.gpgIDFile(s.SecretsDir())
+	file = s.gpgIDFile(dir)
 	if file == "" {
-		return "", nil, fmt.Errorf("%s: %w (the file listing whom secrets are encrypted to): create it with `pass init KEY…`, or `amika store add NAME DIR --init KEY…`", s.cfg.Dir, ErrNoGPGID)
+		return "", nil, nil
 	}
 	ids, err = readGPGID(file)
 	if err != nil {
@@ -79,10 +90,10 @@ type gpgIDLine struct {
 func parseGPGID(file string) ([]gpgIDLine, error) {
 	data, err := safefile.ReadFileNoFollow(file, maxGPGID)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: %w", file, ErrNoGPGID)
+		return nil, fmt.Errorf("%s: %w", discovery.Printable(file), ErrNoGPGID)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", file, err)
+		return nil, fmt.Errorf("%s: %v", discovery.Printable(file), err)
 	}
 	var out []gpgIDLine
 	for n, line := range strings.Split(string(data), "\n") {
@@ -104,12 +115,12 @@ func readGPGID(file string) ([]string, error) {
 	var ids []string
 	for _, l := range lines {
 		if l.bad != "" {
-			return nil, fmt.Errorf("%s: line %d: %s; amika encrypts to none of its keys until it is fixed", file, l.line, l.bad)
+			return nil, fmt.Errorf("%s: line %d: %s; amika encrypts to none of its keys until it is fixed", discovery.Printable(file), l.line, l.bad)
 		}
 		ids = append(ids, l.id)
 	}
 	if len(ids) == 0 {
-		return nil, fmt.Errorf("%s: lists no key: %w", file, ErrNoGPGID)
+		return nil, fmt.Errorf("%s: lists no key: %w", discovery.Printable(file), ErrNoGPGID)
 	}
 	return ids, nil
 }
@@ -201,6 +212,12 @@ func (s *Store) gpgIDState() gpgIDState {
 	return st
 }
 
+// changed says whether the .gpg-id after differs from st, as a pull can change it: a
+// store that had none has nothing to warn about.
+func (st gpgIDState) changed(after gpgIDState) bool {
+	return st.exists && st.ids != after.ids
+}
+
 // recipientShown is a recipient of .gpg-id as a message shows it: a fingerprint or key ID
 // as it is, anything else by its line.
 func recipientShown(l gpgIDLine, file string) string {
@@ -223,11 +240,11 @@ func (s *Store) verifyGPGID(ctx context.Context, file string) error {
 	}
 	sig, err := safefile.ReadFileNoFollow(file+".sig", maxGPGID)
 	if err != nil {
-		return fmt.Errorf("%s.sig: PASSWORD_STORE_SIGNING_KEY is set, and the signature of .gpg-id cannot be read: %v", file, describe(err))
+		return fmt.Errorf("%s: PASSWORD_STORE_SIGNING_KEY is set, and the signature of .gpg-id cannot be read: %v", discovery.Printable(file+".sig"), describe(err))
 	}
 	data, err := safefile.ReadFileNoFollow(file, maxGPGID)
 	if err != nil {
-		return fmt.Errorf("%s: %v", file, describe(err))
+		return fmt.Errorf("%s: %v", discovery.Printable(file), describe(err))
 	}
 	// gpg checks the very bytes read here: the data on standard input, the signature on
 	// a pipe (descriptor 3); it opens no path of the store itself.
@@ -253,7 +270,7 @@ func (s *Store) verifyGPGID(ctx context.Context, file string) error {
 			}
 		}
 	}
-	return fmt.Errorf("%s: not signed by a key of PASSWORD_STORE_SIGNING_KEY; amika will not encrypt to the keys it lists", file)
+	return fmt.Errorf("%s: not signed by a key of PASSWORD_STORE_SIGNING_KEY; amika will not encrypt to the keys it lists", discovery.Printable(file))
 }
 
 func describe(err error) string {

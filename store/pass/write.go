@@ -82,6 +82,7 @@ func (s *Store) seal(ctx context.Context, plaintext []byte, ks keySet) ([]byte, 
 	if err := s.check(ctx, ct, plaintext, ks); err != nil {
 		return nil, err
 	}
+	s.remember(ct, ks.recipients)
 	return ct, nil
 }
 
@@ -191,30 +192,14 @@ func (s *Store) apply(ctx context.Context, message string, changes []change) err
 	return nil
 }
 
-// afterCommit syncs when the store asks for it and has a remote.
-func (s *Store) afterCommit(ctx context.Context) error {
-	if !s.cfg.AutoSync {
-		return nil
-	}
-	if _, err := s.toplevel(ctx); err != nil {
-		return nil
-	}
-	if out, _ := s.git(ctx, "remote"); strings.TrimSpace(out) == "" {
-		return nil
-	}
-	if _, err := s.sync(ctx); err != nil {
-		return &SyncError{Err: err}
-	}
-	return nil
-}
-
 // Merge makes the entry to write from the one given and the one it replaces (nil when the
 // store has none, or holds one encrypted to keys the user lacks). It runs under the store's
 // lock, so concurrent writers never lose what the other wrote.
 type Merge func(next Entry, prev *Entry) Entry
 
 // Set encrypts entries to the store's recipients and writes them in one commit: all of them
-// or, on any error, none. merge (optional) combines each with the entry it replaces. A
+// or, on any error, none. merge (optional) combines each with the entry it replaces. A store
+// that syncs pulls first: the recipients and the entries replaced are the remote's. A
 // *SyncError says they were committed and not pushed.
 func (s *Store) Set(ctx context.Context, entries []Entry, merge Merge, message string) error {
 	for _, e := range entries {
@@ -230,6 +215,10 @@ func (s *Store) Set(ctx context.Context, entries []Entry, merge Merge, message s
 		return err
 	}
 	defer unlock()
+	return s.write(ctx, func() error { return s.set(ctx, entries, merge, message) })
+}
+
+func (s *Store) set(ctx context.Context, entries []Entry, merge Merge, message string) error {
 	file, recipients, err := s.Recipients()
 	if err != nil {
 		return err
@@ -271,10 +260,7 @@ func (s *Store) Set(ctx context.Context, entries []Entry, merge Merge, message s
 	if message == "" {
 		message = setMessage(s, entries)
 	}
-	if err := s.apply(ctx, message, changes); err != nil {
-		return err
-	}
-	return s.afterCommit(ctx)
+	return s.apply(ctx, message, changes)
 }
 
 func orDir(file, dir string) string {
@@ -304,6 +290,10 @@ func (s *Store) Delete(ctx context.Context, names []string, message string) erro
 		return err
 	}
 	defer unlock()
+	return s.write(ctx, func() error { return s.delete(ctx, names, message) })
+}
+
+func (s *Store) delete(ctx context.Context, names []string, message string) error {
 	changes := make([]change, 0, len(names))
 	for _, n := range names {
 		path := s.Path(n)
@@ -323,8 +313,5 @@ func (s *Store) Delete(ctx context.Context, names []string, message string) erro
 		}
 		message = "Remove " + strings.Join(rels, ", ") + " from store."
 	}
-	if err := s.apply(ctx, message, changes); err != nil {
-		return err
-	}
-	return s.afterCommit(ctx)
+	return s.apply(ctx, message, changes)
 }

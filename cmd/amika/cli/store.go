@@ -150,8 +150,10 @@ func newStoreSyncCmd() *cobra.Command {
 		Use:   "sync [NAME…]",
 		Short: "Pull and push password stores (git pull --rebase, git push): all, or those named",
 		Long: `Bring password stores level with their git remotes: fetch, rebase your commits on what the
-others pushed, push. A conflict (the same secret changed here and there) changes nothing
-and names the files. Shell hooks notice what a sync changed at the next prompt.`,
+others pushed, push. Before the push, what your commits wrote for other recipients than
+.gpg-id now lists (the pull changed them) is re-encrypted. A conflict (the same secret
+changed here and there) changes nothing and names the files. Shell hooks notice what a
+sync changed at the next prompt.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.io, opts.names = streamsOf(cmd), args
 			return runStoreSync(opts)
@@ -182,13 +184,15 @@ func runStoreSync(opts *storeSyncOptions) error {
 		if n := len(res.Changed); n > 0 {
 			what = report.Plural(n, "file", "files") + " changed"
 		}
+		if n := len(res.Resealed); n > 0 {
+			what += ", " + report.Plural(n, "file", "files") + " re-encrypted for the recipients of .gpg-id"
+		}
 		if res.Pushed {
 			what += ", pushed"
 		}
 		fmt.Fprintf(opts.io.ErrOut, "amika: store %s: synced with %s (%s): %s\n", b.Scope(), res.Remote, home.Tilde(b.Dir()), what)
 		if res.RecipientsAfter != nil || res.RecipientsBefore != nil {
-			fmt.Fprintf(opts.io.ErrOut, "amika: warning: store %s: the pull changed whom secrets are encrypted to: %s (was %s); check it is who you expect (`amika store members %s`)\n",
-				b.Scope(), report.PrintableList(res.RecipientsAfter), report.PrintableList(res.RecipientsBefore), b.Scope())
+			fmt.Fprintf(opts.io.ErrOut, "amika: warning: %s\n", store.RecipientsWarning(b.Scope(), res.RecipientsBefore, res.RecipientsAfter))
 		}
 	}
 	if failed {
