@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/inject"
 	"github.com/amika-dev/amika/internal/safefile"
-	"github.com/amika-dev/amika/run"
 	"github.com/amika-dev/amika/store"
 	"github.com/amika-dev/amika/store/agent"
 )
@@ -21,7 +21,7 @@ type CreateOptions struct {
 	Name      string
 	Git       bool   // a worktree of the repository Cwd is in, on amika/NAME
 	Dir       string // a directory bound read-write instead
-	Secrets   []run.SecretRef
+	Secrets   []inject.SecretRef
 	Providers []string
 	Claude    string
 	Network   Network
@@ -225,7 +225,7 @@ func checkHome(home string) error {
 // resolve resolves a sandbox's secrets from the store (and discovery, for --provider): the
 // variables to inject and, for a Claude OAuth login, the credential to write into its home.
 // A missing secret, provider or credential is an error naming it.
-func resolve(h Host, rec Record) ([]run.Var, *claudeLogin, error) {
+func resolve(h Host, rec Record) ([]inject.Var, *claudeLogin, error) {
 	var st store.Store
 	openStore := func() (store.Store, error) {
 		if st == nil {
@@ -237,7 +237,7 @@ func resolve(h Host, rec Record) ([]run.Var, *claudeLogin, error) {
 		}
 		return st, nil
 	}
-	opt := run.Options{Secrets: secretRefs(rec.Secrets), Providers: rec.Providers, Store: openStore, Discover: h.Discover}
+	opt := inject.Options{Secrets: secretRefs(rec.Secrets), Providers: rec.Providers, Store: openStore, Discover: h.Discover}
 	var login *claudeLogin
 	if rec.Claude != "" {
 		s, err := openStore()
@@ -263,7 +263,7 @@ func resolve(h Host, rec Record) ([]run.Var, *claudeLogin, error) {
 			opt.Claude = rec.Claude
 		}
 	}
-	vars, warnings, err := run.Resolve(opt)
+	vars, warnings, err := inject.Resolve(opt)
 	warnAll(h.Stderr, warnings)
 	if err != nil {
 		return nil, nil, err
@@ -347,7 +347,7 @@ func Start(h Host, name string, argv []string, cwd string) (int, error) {
 }
 
 // buildPlan lays out one start of the sandbox.
-func buildPlan(h Host, rec Record, home *homeFiles, argv []string, cwd string, vars []run.Var) (*Plan, error) {
+func buildPlan(h Host, rec Record, home *homeFiles, argv []string, cwd string, vars []inject.Var) (*Plan, error) {
 	hostHome := filepath.Clean(h.Paths.Home)
 	var gitMs []Mount
 	switch {

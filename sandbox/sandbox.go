@@ -20,8 +20,8 @@ import (
 	"time"
 
 	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/inject"
 	"github.com/amika-dev/amika/internal/safefile"
-	"github.com/amika-dev/amika/run"
 	"github.com/amika-dev/amika/store"
 )
 
@@ -210,10 +210,10 @@ func List(h Host) ([]Status, error) {
 }
 
 // secretRefs converts the recorded references to run's.
-func secretRefs(in []SecretRef) []run.SecretRef {
-	out := make([]run.SecretRef, len(in))
+func secretRefs(in []SecretRef) []inject.SecretRef {
+	out := make([]inject.SecretRef, len(in))
 	for i, s := range in {
-		out[i] = run.SecretRef{Var: s.Var, Secret: s.Secret}
+		out[i] = inject.SecretRef{Var: s.Var, Secret: s.Secret}
 	}
 	return out
 }

@@ -4,7 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/amika-dev/amika/discovery"
-	amikarun "github.com/amika-dev/amika/run"
+	"github.com/amika-dev/amika/inject"
 	"github.com/amika-dev/amika/shellinit"
 )
 
@@ -63,7 +63,7 @@ func runDirenv(opts *direnvOptions) error {
 	if !opts.export {
 		return shellinit.WriteDirenvExtension(opts.io.Out, shellinit.SelfPath())
 	}
-	refs, err := amikarun.ParseSecretRefs(opts.secrets)
+	refs, err := inject.ParseSecretRefs(opts.secrets)
 	if err != nil {
 		return usageError{err}
 	}
@@ -76,7 +76,7 @@ func runDirenv(opts *direnvOptions) error {
 	var secrets func() ([]shellinit.Var, error)
 	if len(refs) > 0 {
 		secrets = func() ([]shellinit.Var, error) {
-			vars, _, err := amikarun.Resolve(amikarun.Options{Secrets: refs, Store: openStoreWithTeams})
+			vars, _, err := inject.Resolve(inject.Options{Secrets: refs, Store: openStoreWithTeams})
 			out := make([]shellinit.Var, 0, len(vars))
 			for _, v := range vars {
 				out = append(out, shellinit.Var{Name: v.Name, Value: v.Value})

@@ -6,14 +6,14 @@ import (
 
 	"github.com/spf13/cobra"
 
-	amikarun "github.com/amika-dev/amika/run"
+	"github.com/amika-dev/amika/inject"
 )
 
 type runOptions struct {
 	io      *ioStreams
 	df      discoveryFlags
 	secrets []string
-	opt     amikarun.Options
+	opt     inject.Options
 	command []string
 }
 
@@ -65,7 +65,7 @@ is added for it.
 // runRun execs the command with the secrets added: it returns only when that fails, or,
 // where there is no exec, with the command's exit status.
 func runRun(opts *runOptions) error {
-	refs, err := amikarun.ParseSecretRefs(opts.secrets)
+	refs, err := inject.ParseSecretRefs(opts.secrets)
 	if err != nil {
 		return usageError{err}
 	}
@@ -73,12 +73,12 @@ func runRun(opts *runOptions) error {
 	opt.Secrets = refs
 	opt.Store, opt.Getenv = openStoreWithTeams, os.Getenv
 	opt.Discover = opts.df.discover
-	vars, warnings, err := amikarun.Resolve(opt)
+	vars, warnings, err := inject.Resolve(opt)
 	warn(opts.io.ErrOut, warnings)
 	if err != nil {
 		return err
 	}
-	err = amikarun.Exec(opts.command, amikarun.Environ(os.Environ(), vars))
+	err = inject.Exec(opts.command, inject.Environ(os.Environ(), vars))
 	var status interface{ ExitCode() int }
 	if errors.As(err, &status) {
 		return exitError{status.ExitCode()}

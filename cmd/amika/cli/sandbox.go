@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/inject"
 	"github.com/amika-dev/amika/internal/report"
-	amikarun "github.com/amika-dev/amika/run"
 	"github.com/amika-dev/amika/sandbox"
 )
 
@@ -110,7 +110,7 @@ func runSandboxCreate(opts *sandboxCreateOptions) error {
 	if err := sandbox.ValidateName(o.Name); err != nil {
 		return usageError{fmt.Errorf("sandbox create: %v", err)}
 	}
-	refs, err := amikarun.ParseSecretRefs(opts.secrets)
+	refs, err := inject.ParseSecretRefs(opts.secrets)
 	if err != nil {
 		return usageError{fmt.Errorf("sandbox create: %v", err)}
 	}

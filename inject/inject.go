@@ -1,7 +1,7 @@
-// Package run launches one command with exactly the secrets it was given added to its
+// Package inject launches one command with exactly the secrets it was given added to its
 // environment: `amika run --secret env:NAME=SECRET -- CMD ARGS…`. Values travel in the
 // environment only, never in argv.
-package run
+package inject
 
 import (
 	"errors"
