@@ -194,12 +194,22 @@ func hasHooks(cmd *cobra.Command) bool {
 	return false
 }
 
-// exactArgs and friends make cobra's argument checks usage errors.
+// wrapArgs turns a failed argument check into a usage error in amika's words. cobra's own
+// messages quote a surplus argument, which may be a value typed in the wrong place
+// (`amika secret list sk-…`), so this one counts the arguments and shows the usage line.
 func wrapArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
-		if err := check(cmd, args); err != nil {
-			return usageError{err}
+		if check(cmd, args) == nil {
+			return nil
 		}
-		return nil
+		given := fmt.Sprintf("%d arguments", len(args))
+		switch len(args) {
+		case 0:
+			given = "no arguments"
+		case 1:
+			given = "1 argument"
+		}
+		what := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+		return usagef("%s: wrong number of arguments (%s given); usage: %s", what, given, cmd.UseLine())
 	}
 }
