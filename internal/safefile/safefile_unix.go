@@ -59,23 +59,34 @@ func privateDir(dir string) error {
 	if err != nil && !errors.Is(err, fs.ErrExist) {
 		return unwrap(err)
 	}
-	fi, err := os.Lstat(dir)
+	fi, err := myDir(dir)
 	if err != nil {
-		return unwrap(err)
+		return err
 	}
-	switch st := fi.Sys().(*syscall.Stat_t); {
-	case fi.Mode()&fs.ModeSymlink != 0:
-		return fmt.Errorf("%w: it is a symlink", ErrNotPrivate)
-	case !fi.IsDir():
-		return fmt.Errorf("%w: it is %s", ErrNotPrivate, FileType(fi.Mode()))
-	case int(st.Uid) != os.Geteuid():
-		return fmt.Errorf("%w: it belongs to uid %d, not to uid %d", ErrNotPrivate, st.Uid, os.Geteuid())
-	case fi.Mode().Perm()&0o077 != 0:
+	if fi.Mode().Perm()&0o077 != 0 {
 		if err := os.Chmod(dir, 0o700); err != nil {
 			return fmt.Errorf("%w: mode %#o, and it cannot be closed: %v", ErrNotPrivate, fi.Mode().Perm(), unwrap(err))
 		}
 	}
 	return nil
+}
+
+// myDir is dir's Lstat when dir is a directory of the effective user's, not a symlink;
+// anything else is ErrNotPrivate.
+func myDir(dir string) (fs.FileInfo, error) {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return nil, unwrap(err)
+	}
+	switch st := fi.Sys().(*syscall.Stat_t); {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return nil, fmt.Errorf("%w: it is a symlink", ErrNotPrivate)
+	case !fi.IsDir():
+		return nil, fmt.Errorf("%w: it is %s", ErrNotPrivate, FileType(fi.Mode()))
+	case int(st.Uid) != os.Geteuid():
+		return nil, fmt.Errorf("%w: it belongs to uid %d, not to uid %d", ErrNotPrivate, st.Uid, os.Geteuid())
+	}
+	return fi, nil
 }
 
 // OwnedByMe reports whether fi (from Lstat or Stat) belongs to the effective user.
@@ -170,18 +181,11 @@ func TryLock(path string) (unlock func(), ok bool, err error) {
 // private directory in (say $XDG_RUNTIME_DIR, which is not amika's to create or chmod).
 // Anything else is ErrNotPrivate.
 func OwnDir(dir string) error {
-	fi, err := os.Lstat(dir)
+	fi, err := myDir(dir)
 	if err != nil {
-		return unwrap(err)
+		return err
 	}
-	switch st := fi.Sys().(*syscall.Stat_t); {
-	case fi.Mode()&fs.ModeSymlink != 0:
-		return fmt.Errorf("%w: it is a symlink", ErrNotPrivate)
-	case !fi.IsDir():
-		return fmt.Errorf("%w: it is %s", ErrNotPrivate, FileType(fi.Mode()))
-	case int(st.Uid) != os.Geteuid():
-		return fmt.Errorf("%w: it belongs to uid %d, not to uid %d", ErrNotPrivate, st.Uid, os.Geteuid())
-	case fi.Mode().Perm()&0o022 != 0 && fi.Mode()&fs.ModeSticky == 0:
+	if fi.Mode().Perm()&0o022 != 0 && fi.Mode()&fs.ModeSticky == 0 {
 		return fmt.Errorf("%w: mode %#o lets others replace what is in it", ErrNotPrivate, fi.Mode().Perm())
 	}
 	return nil
