@@ -40,7 +40,7 @@ AMIKA_STORE=pass keeps your own secrets in your password store ($PASSWORD_STORE_
 
 type storeListOptions struct {
 	io     *ioStreams
-	output string
+	output outputFlag
 }
 
 func newStoreListCmd() *cobra.Command {
@@ -54,12 +54,12 @@ func newStoreListCmd() *cobra.Command {
 			return runStoreList(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output format: table or json")
+	opts.output.register(cmd)
 	return cmd
 }
 
 func runStoreList(opts *storeListOptions) error {
-	f, err := parseOutput(opts.output)
+	f, err := opts.output.parse()
 	if err != nil {
 		return err
 	}
@@ -203,7 +203,7 @@ func runStoreSync(opts *storeSyncOptions) error {
 
 type storeMembersOptions struct {
 	io     *ioStreams
-	output string
+	output outputFlag
 	name   string // the store; "" for the team store
 }
 
@@ -228,13 +228,13 @@ history: rotate those secrets at their provider, then push the new values.`,
 			return runStoreMembers(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output format: table or json")
+	opts.output.register(cmd)
 	cmd.AddCommand(newStoreMembersChangeCmd(true), newStoreMembersChangeCmd(false))
 	return cmd
 }
 
 func runStoreMembers(opts *storeMembersOptions) error {
-	f, err := parseOutput(opts.output)
+	f, err := opts.output.parse()
 	if err != nil {
 		return err
 	}
