@@ -48,54 +48,24 @@ func locateGemini(p Paths, o *Options) []location {
 // parseGemini reads oauth_creds.json: Google OAuth tokens as google-auth-library writes
 // them ({"access_token", "refresh_token", "expiry_date" (epoch ms), …}).
 func parseGemini(data []byte, c *parseContext) error {
-	var access, expiry, refresh []byte
-	err := scanObject(data, func(key string, value []byte) bool {
-		switch key {
-		case "access_token":
-			access = value
-		case "expiry_date":
-			expiry = value
-		case "refresh_token":
-			refresh = value
-		}
-		return true
-	})
+	m, err := topFields(data, "access_token", "expiry_date", "refresh_token")
 	if err != nil {
 		return err
 	}
-	token, err := optString("access_token", access)
+	token, err := optString("access_token", m[0])
 	if err != nil {
 		return err
 	}
-	expires, err := parseExpiry("expiry_date", expiry, false)
-	if err != nil {
-		return err
-	}
-	r, err := optString("refresh_token", refresh)
-	if err != nil {
-		return err
-	}
-	if token != "" && c.noOAuth {
-		c.skippedOAuth++
-		return nil
-	}
-	c.addOAuth("gemini", token, KindOAuth, expires, strings.TrimSpace(r) != "")
-	return nil
+	return c.addGeminiLogin(token, "expiry_date", m[1], "refresh_token", m[2])
 }
 
 // geminiEntry reads one hybrid-storage entry.
 func geminiEntry(data []byte, kind Kind, c *parseContext) error {
-	var token []byte
-	err := scanObject(data, func(key string, value []byte) bool {
-		if key == "token" {
-			token = value
-		}
-		return true
-	})
-	if err != nil || isNull(token) {
+	top, err := topFields(data, "token")
+	if err != nil || isNull(top[0]) {
 		return err
 	}
-	m, err := fields("token", token, "accessToken", "expiresAt", "refreshToken")
+	m, err := fields("token", top[0], "accessToken", "expiresAt", "refreshToken")
 	if err != nil {
 		return err
 	}
@@ -107,11 +77,17 @@ func geminiEntry(data []byte, kind Kind, c *parseContext) error {
 		c.add("gemini", access, KindAPIKey, time.Time{})
 		return nil
 	}
-	expires, err := parseExpiry("token.expiresAt", m[1], false)
+	return c.addGeminiLogin(access, "token.expiresAt", m[1], "token.refreshToken", m[2])
+}
+
+// addGeminiLogin records a Gemini OAuth access token with its expiry (epoch ms) and refresh
+// token, the raw values of the fields named.
+func (c *parseContext) addGeminiLogin(access, expiryField string, expiry []byte, refreshField string, refresh []byte) error {
+	expires, err := parseExpiry(expiryField, expiry, false)
 	if err != nil {
 		return err
 	}
-	refresh, err := optString("token.refreshToken", m[2])
+	r, err := optString(refreshField, refresh)
 	if err != nil {
 		return err
 	}
@@ -119,7 +95,7 @@ func geminiEntry(data []byte, kind Kind, c *parseContext) error {
 		c.skippedOAuth++
 		return nil
 	}
-	c.addOAuth("gemini", access, KindOAuth, expires, strings.TrimSpace(refresh) != "")
+	c.addOAuth("gemini", access, KindOAuth, expires, strings.TrimSpace(r) != "")
 	return nil
 }
 
@@ -229,24 +205,15 @@ const (
 )
 
 func parseAmpSecrets(data []byte, c *parseContext) error {
-	var key, refresh []byte
-	err := scanObject(data, func(k string, value []byte) bool {
-		switch k {
-		case ampAPIKeyEntry:
-			key = value
-		case ampRefreshEntry:
-			refresh = value
-		}
-		return true
-	})
+	m, err := topFields(data, ampAPIKeyEntry, ampRefreshEntry)
 	if err != nil {
 		return err
 	}
-	token, err := optString(ampAPIKeyEntry, key)
+	token, err := optString(ampAPIKeyEntry, m[0])
 	if err != nil || token == "" {
 		return err
 	}
-	r, err := optString(ampRefreshEntry, refresh)
+	r, err := optString(ampRefreshEntry, m[1])
 	if err != nil {
 		return err
 	}

@@ -294,14 +294,19 @@ const maxValueLen = 64 << 10
 // first maxEntries, in file order, are ignored with a warning.
 const maxEntries = 1000
 
-// fields collects the named members of an object (raw values, the last of duplicate
-// names winning, as encoding/json does); out[i] is names[i]'s value.
+// fields collects the named members of the object in field (raw values, the last of
+// duplicate names winning, as encoding/json does); out[i] is names[i]'s value.
 func fields(field string, raw []byte, names ...string) ([][]byte, error) {
 	if raw[0] != '{' {
 		return nil, fieldError(field, raw, "an object")
 	}
+	return topFields(raw, names...)
+}
+
+// topFields is fields for a file's top-level object.
+func topFields(data []byte, names ...string) ([][]byte, error) {
 	out := make([][]byte, len(names))
-	err := scanObject(raw, func(key string, value []byte) bool {
+	err := scanObject(data, func(key string, value []byte) bool {
 		for i, n := range names {
 			if key == n {
 				out[i] = value
@@ -354,15 +359,7 @@ type member struct {
 var claudeAPIFields = []string{"primaryApiKey", "apiKey", "anthropicApiKey", "customApiKey"}
 
 func parseClaudeAPI(data []byte, c *parseContext) error {
-	var raw [4][]byte
-	err := scanObject(data, func(key string, value []byte) bool {
-		for i, f := range claudeAPIFields {
-			if key == f {
-				raw[i] = value
-			}
-		}
-		return true
-	})
+	raw, err := topFields(data, claudeAPIFields...)
 	if err != nil {
 		return err
 	}
@@ -380,17 +377,11 @@ func parseClaudeAPI(data []byte, c *parseContext) error {
 }
 
 func parseClaudeOAuth(data []byte, c *parseContext) error {
-	var oauth []byte
-	err := scanObject(data, func(key string, value []byte) bool {
-		if key == "claudeAiOauth" {
-			oauth = value
-		}
-		return true
-	})
-	if err != nil || isNull(oauth) {
+	top, err := topFields(data, "claudeAiOauth")
+	if err != nil || isNull(top[0]) {
 		return err
 	}
-	m, err := fields("claudeAiOauth", oauth, "accessToken", "expiresAt", "refreshToken")
+	m, err := fields("claudeAiOauth", top[0], "accessToken", "expiresAt", "refreshToken")
 	if err != nil {
 		return err
 	}
@@ -413,17 +404,11 @@ func parseClaudeOAuth(data []byte, c *parseContext) error {
 // claudeOAuthJSON reads the access token and its expiry out of a Claude OAuth credential
 // JSON kept in amika's store: Claude Code's {"claudeAiOauth":{…}}, or the inner object alone.
 func claudeOAuthJSON(data []byte) (string, time.Time, error) {
-	var inner []byte
-	err := scanObject(data, func(key string, value []byte) bool {
-		if key == "claudeAiOauth" {
-			inner = value
-		}
-		return true
-	})
+	top, err := topFields(data, "claudeAiOauth")
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	field := "claudeAiOauth"
+	inner, field := top[0], "claudeAiOauth"
 	if isNull(inner) {
 		inner, field = data, ""
 	}
@@ -483,19 +468,11 @@ func parseExpiry(field string, raw []byte, allowString bool) (time.Time, error) 
 }
 
 func parseCodex(data []byte, c *parseContext) error {
-	var apiKey, tokens []byte
-	err := scanObject(data, func(key string, value []byte) bool {
-		switch key {
-		case "OPENAI_API_KEY":
-			apiKey = value
-		case "tokens":
-			tokens = value
-		}
-		return true
-	})
+	top, err := topFields(data, "OPENAI_API_KEY", "tokens")
 	if err != nil {
 		return err
 	}
+	apiKey, tokens := top[0], top[1]
 	key, err := optString("OPENAI_API_KEY", apiKey)
 	if err != nil {
 		return err

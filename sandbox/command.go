@@ -58,50 +58,6 @@ func executable(p string) error {
 	return nil
 }
 
-// link is one symlink met on the way from a path to the file it names.
-type link struct{ at, to string }
-
-// walkLinks resolves path component by component (as the kernel does) and returns the file
-// it names and every symlink met on the way, so the same path can work inside.
-func walkLinks(path string) (string, []link, error) {
-	var links []link
-	resolved := "/"
-	rest := strings.Split(filepath.Clean(path), "/")
-	for hops := 0; len(rest) > 0; {
-		c := rest[0]
-		rest = rest[1:]
-		switch c {
-		case "", ".":
-			continue
-		case "..":
-			resolved = filepath.Dir(resolved)
-			continue
-		}
-		next := filepath.Join(resolved, c)
-		fi, err := os.Lstat(next)
-		if err != nil {
-			return "", nil, err
-		}
-		if fi.Mode()&fs.ModeSymlink == 0 {
-			resolved = next
-			continue
-		}
-		if hops++; hops > 40 {
-			return "", nil, fmt.Errorf("%s: too many levels of symbolic links", path)
-		}
-		to, err := os.Readlink(next)
-		if err != nil {
-			return "", nil, err
-		}
-		links = append(links, link{next, to})
-		if filepath.IsAbs(to) {
-			resolved = "/"
-		}
-		rest = append(strings.Split(to, "/"), rest...)
-	}
-	return resolved, links, nil
-}
-
 // commandMounts finds argv0 on the host's PATH and says what must be visible inside for it
 // to run there: nothing when it lies in systemDirs; else its installation, read-only, and
 // the symlinks that lead to it; then the same for the interpreter its #! line names.
@@ -159,7 +115,7 @@ func (c *commandResolver) covered(p string) bool {
 }
 
 func (c *commandResolver) add(path string, depth int) error {
-	real, links, err := walkLinks(path)
+	real, links, err := safefile.Resolve(filepath.Clean(path), nil)
 	if err != nil {
 		return fmt.Errorf("%s: %v", path, err)
 	}
@@ -170,8 +126,8 @@ func (c *commandResolver) add(path string, depth int) error {
 		return fmt.Errorf("%s: a symlink in the workspace leads out of it, to %s", path, real)
 	}
 	for _, l := range links {
-		if w := c.inWritable(l.at); w != "" {
-			return fmt.Errorf("%s: a symlink on its way lies in the workspace (%s)", path, l.at)
+		if w := c.inWritable(l.At); w != "" {
+			return fmt.Errorf("%s: a symlink on its way lies in the workspace (%s)", path, l.At)
 		}
 	}
 	for _, root := range c.installation(real) {
@@ -180,8 +136,8 @@ func (c *commandResolver) add(path string, depth int) error {
 		}
 	}
 	for _, l := range links {
-		if !c.covered(l.at) {
-			c.mounts = append(c.mounts, Mount{Symlink, l.to, l.at})
+		if !c.covered(l.At) {
+			c.mounts = append(c.mounts, Mount{Symlink, l.To, l.At})
 		}
 	}
 	if depth >= 4 {

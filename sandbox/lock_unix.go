@@ -3,9 +3,7 @@
 package sandbox
 
 import (
-	"fmt"
-	"os"
-	"syscall"
+	"errors"
 
 	"github.com/amika-dev/amika/internal/safefile"
 )
@@ -16,28 +14,11 @@ import (
 // lockShared takes a shared lock on path (created 0600 when missing), waiting for a delete in
 // progress. The descriptor is close-on-exec: the sandbox does not inherit it.
 func lockShared(path string) (unlock func(), err error) {
-	f, err := safefile.OpenPrivate(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("lock %s: %v", path, err)
+	unlock, err = safefile.LockShared(path)
+	if errors.Is(err, safefile.ErrLockRemoved) {
+		return nil, errDeleted // a delete that held the lock removed the file
 	}
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_SH)
-		if err != syscall.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("lock %s: %v", path, err)
-	}
-	// A delete that held the lock removed the file: this lock guards nothing.
-	held, err1 := f.Stat()
-	now, err2 := os.Lstat(path)
-	if err1 != nil || err2 != nil || !os.SameFile(held, now) {
-		f.Close()
-		return nil, errDeleted
-	}
-	return func() { f.Close() }, nil
+	return unlock, err
 }
 
 // running reports whether some start holds the lock of the sandbox in dir.

@@ -21,35 +21,6 @@ func TestValidateName(t *testing.T) {
 	}
 }
 
-func TestWalkLinks(t *testing.T) {
-	d := t.TempDir()
-	d, _ = filepath.EvalSymlinks(d)
-	mkfile(t, filepath.Join(d, "real", "v1", "tool"), "x")
-	must(t, os.Symlink("real", filepath.Join(d, "current")))                                // a directory link
-	must(t, os.Symlink("./current/../current/v1/tool", filepath.Join(d, "bin-tool-rel")))   // relative
-	must(t, os.Symlink(filepath.Join(d, "bin-tool-rel"), filepath.Join(d, "bin-tool-abs"))) // absolute, to a link
-	real, links, err := walkLinks(filepath.Join(d, "bin-tool-abs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := filepath.Join(d, "real", "v1", "tool"); real != want {
-		t.Errorf("real = %s, want %s", real, want)
-	}
-	want := []link{
-		{filepath.Join(d, "bin-tool-abs"), filepath.Join(d, "bin-tool-rel")},
-		{filepath.Join(d, "bin-tool-rel"), "./current/../current/v1/tool"},
-		{filepath.Join(d, "current"), "real"},
-		{filepath.Join(d, "current"), "real"},
-	}
-	if !reflect.DeepEqual(links, want) {
-		t.Errorf("links = %v, want %v", links, want)
-	}
-	must(t, os.Symlink("loop", filepath.Join(d, "loop")))
-	if _, _, err := walkLinks(filepath.Join(d, "loop")); err == nil {
-		t.Error("a symlink loop resolved")
-	}
-}
-
 func TestCommandMounts(t *testing.T) {
 	d := t.TempDir()
 	d, _ = filepath.EvalSymlinks(d)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,10 +25,8 @@ var Formats = []Format{FormatSh, FormatFish, FormatJSON}
 
 // ParseFormat checks a --format value.
 func ParseFormat(s string) (Format, error) {
-	for _, f := range Formats {
-		if string(f) == s {
-			return f, nil
-		}
+	if slices.Contains(Formats, Format(s)) {
+		return Format(s), nil
 	}
 	return "", fmt.Errorf("unknown format %q (want sh, fish or json)", s)
 }

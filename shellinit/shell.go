@@ -5,6 +5,7 @@ package shellinit
 import (
 	"embed"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -22,10 +23,8 @@ var Shells = []Shell{Bash, Zsh, Fish}
 
 // ParseShell checks a shell name.
 func ParseShell(name string) (Shell, error) {
-	for _, s := range Shells {
-		if string(s) == name {
-			return s, nil
-		}
+	if slices.Contains(Shells, Shell(name)) {
+		return Shell(name), nil
 	}
 	return "", fmt.Errorf("unsupported shell %q (supported: bash, zsh, fish)", name)
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -268,6 +269,58 @@ func TestTryLock(t *testing.T) {
 		t.Fatalf("TryLock when free: ok=%v err=%v", ok, err)
 	}
 	u2()
+}
+
+func TestLockShared(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "lock")
+	u1, err := LockShared(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u2, err := LockShared(p)
+	if err != nil {
+		t.Fatalf("a second shared lock: %v", err)
+	}
+	if _, ok, err := TryLock(p); ok || err != nil {
+		t.Fatalf("TryLock while shared locks are held: ok=%v err=%v", ok, err)
+	}
+	u1()
+	u2()
+
+	if runtime.GOOS != "linux" {
+		return // the rest watches /proc/self/fd
+	}
+	unlock, err := Lock(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		u, err := LockShared(p)
+		if u != nil {
+			u()
+		}
+		got <- err
+	}()
+	// Once LockShared has the file open, the holder of the exclusive lock removes it.
+	for opened := false; !opened; {
+		fds, _ := os.ReadDir("/proc/self/fd")
+		n := 0
+		for _, fd := range fds {
+			if l, _ := os.Readlink("/proc/self/fd/" + fd.Name()); l == p {
+				n++
+			}
+		}
+		opened = n == 2
+		runtime.Gosched()
+	}
+	if err := os.Remove(p); err != nil {
+		t.Fatal(err)
+	}
+	unlock()
+	if err := <-got; !errors.Is(err, ErrLockRemoved) {
+		t.Fatalf("LockShared on a lock file removed while it waited: %v, want ErrLockRemoved", err)
+	}
 }
 
 func TestReadInput(t *testing.T) {

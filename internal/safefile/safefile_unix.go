@@ -59,23 +59,34 @@ func privateDir(dir string) error {
 	if err != nil && !errors.Is(err, fs.ErrExist) {
 		return unwrap(err)
 	}
-	fi, err := os.Lstat(dir)
+	fi, err := myDir(dir)
 	if err != nil {
-		return unwrap(err)
+		return err
 	}
-	switch st := fi.Sys().(*syscall.Stat_t); {
-	case fi.Mode()&fs.ModeSymlink != 0:
-		return fmt.Errorf("%w: it is a symlink", ErrNotPrivate)
-	case !fi.IsDir():
-		return fmt.Errorf("%w: it is %s", ErrNotPrivate, FileType(fi.Mode()))
-	case int(st.Uid) != os.Geteuid():
-		return fmt.Errorf("%w: it belongs to uid %d, not to uid %d", ErrNotPrivate, st.Uid, os.Geteuid())
-	case fi.Mode().Perm()&0o077 != 0:
+	if fi.Mode().Perm()&0o077 != 0 {
 		if err := os.Chmod(dir, 0o700); err != nil {
 			return fmt.Errorf("%w: mode %#o, and it cannot be closed: %v", ErrNotPrivate, fi.Mode().Perm(), unwrap(err))
 		}
 	}
 	return nil
+}
+
+// myDir is dir's Lstat when dir is a directory of the effective user's, not a symlink;
+// anything else is ErrNotPrivate.
+func myDir(dir string) (fs.FileInfo, error) {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return nil, unwrap(err)
+	}
+	switch st := fi.Sys().(*syscall.Stat_t); {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return nil, fmt.Errorf("%w: it is a symlink", ErrNotPrivate)
+	case !fi.IsDir():
+		return nil, fmt.Errorf("%w: it is %s", ErrNotPrivate, FileType(fi.Mode()))
+	case int(st.Uid) != os.Geteuid():
+		return nil, fmt.Errorf("%w: it belongs to uid %d, not to uid %d", ErrNotPrivate, st.Uid, os.Geteuid())
+	}
+	return fi, nil
 }
 
 // OwnedByMe reports whether fi (from Lstat or Stat) belongs to the effective user.
@@ -118,50 +129,72 @@ func CreateExcl(path string, perm fs.FileMode) (*os.File, error) {
 // missing) and returns the function that releases it. The lock goes with the process: a
 // writer killed mid-write releases it.
 func Lock(path string) (unlock func(), err error) {
-	f, err := OpenPrivate(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := lockFile(path, syscall.LOCK_EX)
 	if err != nil {
-		return nil, fmt.Errorf("lock %s: %v", path, err)
+		return nil, err
 	}
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-		if err != syscall.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("lock %s: %v", path, err)
-	}
-	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
+	return unlocker(f), nil
 }
 
 // TryLock is Lock without waiting: ok is false when another process holds the lock.
 func TryLock(path string) (unlock func(), ok bool, err error) {
-	f, err := OpenPrivate(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := lockFile(path, syscall.LOCK_EX|syscall.LOCK_NB)
+	if f == nil {
+		return nil, false, err
+	}
+	return unlocker(f), true, nil
+}
+
+// ErrLockRemoved is LockShared's error for a lock file removed while it waited.
+var ErrLockRemoved = errors.New("the lock file was removed")
+
+// LockShared takes a shared lock on path, as Lock takes an exclusive one: any number of
+// holders at once, while Lock waits for them all and they for it. The holder of the
+// exclusive lock may remove the file (it guarded something being deleted): a shared lock
+// then won on the removed file guards nothing, and is ErrLockRemoved.
+func LockShared(path string) (unlock func(), err error) {
+	f, err := lockFile(path, syscall.LOCK_SH)
 	if err != nil {
-		return nil, false, fmt.Errorf("lock %s: %v", path, err)
+		return nil, err
+	}
+	held, err1 := f.Stat()
+	now, err2 := os.Lstat(path)
+	if err1 != nil || err2 != nil || !os.SameFile(held, now) {
+		f.Close()
+		return nil, ErrLockRemoved
+	}
+	return unlocker(f), nil
+}
+
+// lockFile opens path (created 0600 when missing) and locks it (flock how). With LOCK_NB,
+// f is nil, and so is err, when another process holds the lock.
+func lockFile(path string, how int) (f *os.File, err error) {
+	f, err = OpenPrivate(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %v", path, err)
 	}
 	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		err = syscall.Flock(int(f.Fd()), how)
 		if err != syscall.EINTR {
 			break
 		}
 	}
-	if err == syscall.EWOULDBLOCK {
-		f.Close()
-		return nil, false, nil
-	}
 	if err != nil {
 		f.Close()
-		return nil, false, fmt.Errorf("lock %s: %v", path, err)
+		if how&syscall.LOCK_NB != 0 && err == syscall.EWOULDBLOCK {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("lock %s: %v", path, err)
 	}
+	return f, nil
+}
+
+// unlocker is the function that releases f's lock.
+func unlocker(f *os.File) func() {
 	return func() {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
-	}, true, nil
+	}
 }
 
 // OwnDir checks, changing nothing, that dir is a directory of this user's (the effective
@@ -170,18 +203,11 @@ func TryLock(path string) (unlock func(), ok bool, err error) {
 // private directory in (say $XDG_RUNTIME_DIR, which is not amika's to create or chmod).
 // Anything else is ErrNotPrivate.
 func OwnDir(dir string) error {
-	fi, err := os.Lstat(dir)
+	fi, err := myDir(dir)
 	if err != nil {
-		return unwrap(err)
+		return err
 	}
-	switch st := fi.Sys().(*syscall.Stat_t); {
-	case fi.Mode()&fs.ModeSymlink != 0:
-		return fmt.Errorf("%w: it is a symlink", ErrNotPrivate)
-	case !fi.IsDir():
-		return fmt.Errorf("%w: it is %s", ErrNotPrivate, FileType(fi.Mode()))
-	case int(st.Uid) != os.Geteuid():
-		return fmt.Errorf("%w: it belongs to uid %d, not to uid %d", ErrNotPrivate, st.Uid, os.Geteuid())
-	case fi.Mode().Perm()&0o022 != 0 && fi.Mode()&fs.ModeSticky == 0:
+	if fi.Mode().Perm()&0o022 != 0 && fi.Mode()&fs.ModeSticky == 0 {
 		return fmt.Errorf("%w: mode %#o lets others replace what is in it", ErrNotPrivate, fi.Mode().Perm())
 	}
 	return nil

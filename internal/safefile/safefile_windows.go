@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"time"
 
 	"golang.org/x/sys/windows"
 )
@@ -85,16 +84,6 @@ func lock(path string, flags uint32) (func(), bool, error) {
 		windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, ol)
 		f.Close()
 	}, true, nil
-}
-
-func Touch(path string) error {
-	f, err := OpenPrivate(path, os.O_WRONLY|os.O_CREATE, 0o600)
-	if err != nil {
-		return err
-	}
-	f.Close()
-	now := time.Now()
-	return os.Chtimes(path, now, now)
 }
 
 // ErrUntrusted is never returned on Windows: a profile's directories are the user's.

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 )
 
@@ -24,9 +23,6 @@ type UntrustedError struct {
 
 func (e *UntrustedError) Error() string        { return e.Path + " " + e.Reason }
 func (e *UntrustedError) Is(target error) bool { return target == ErrUntrusted }
-
-// maxLinks bounds the symlinks Trusted follows, as the kernel does (ELOOP).
-const maxLinks = 40
 
 // Trusted checks that nobody but the effective user and root can change what path names:
 // every directory on the way to it, as its symlinks resolve, every such symlink, and path
@@ -52,59 +48,22 @@ func Trusted(path string) error {
 		path = wd + "/" + path
 	}
 	me, group := os.Geteuid(), os.Getegid()
-	cur := "/"
-	if fi, err := os.Lstat(cur); err == nil {
-		if err := trustedInfo(cur, fi, me, group); err != nil {
+	if fi, err := os.Lstat("/"); err == nil {
+		if err := trustedInfo("/", fi, me, group); err != nil {
 			return err
 		}
 	}
-	pending := splitPath(path)
-	links := 0
-	for len(pending) > 0 {
-		name := pending[0]
-		pending = pending[1:]
-		switch name {
-		case "", ".":
-			continue
-		case "..":
-			// cur is a real path (every symlink on the way has been resolved), so its
-			// parent is what the kernel would take.
-			cur = filepath.Dir(cur)
-			continue
-		}
-		next := filepath.Join(cur, name)
-		fi, err := os.Lstat(next)
-		if err != nil {
-			// Missing, or not ours to look at: the open that follows says so.
-			return nil
-		}
-		if err := trustedInfo(next, fi, me, group); err != nil {
-			return err
-		}
-		if fi.Mode()&fs.ModeSymlink != 0 {
-			if links++; links > maxLinks {
-				return &UntrustedError{Path: path, Reason: "has too many levels of symlinks"}
-			}
-			target, err := os.Readlink(next)
-			if err != nil {
-				return nil
-			}
-			if filepath.IsAbs(target) {
-				cur = "/"
-			}
-			pending = append(splitPath(target), pending...)
-			continue
-		}
-		if !fi.IsDir() && len(pending) > 0 {
-			return nil // not a directory: the open fails with ENOTDIR
-		}
-		cur = next
+	_, _, err := Resolve(path, func(at string, fi fs.FileInfo) error { return trustedInfo(at, fi, me, group) })
+	var untrusted *UntrustedError
+	switch {
+	case errors.As(err, &untrusted):
+		return err
+	case errors.Is(err, errTooManyLinks):
+		return &UntrustedError{Path: path, Reason: "has too many levels of symlinks"}
 	}
+	// Missing, or not ours to look at (a component, or a symlink's target): the open that
+	// follows says so.
 	return nil
-}
-
-func splitPath(p string) []string {
-	return strings.Split(strings.Trim(p, "/"), "/")
 }
 
 // trustedInfo checks one component: its owner, and who may write it.

@@ -1,24 +1,12 @@
 package sessionbus
 
-import (
-	"net"
+import "golang.org/x/sys/unix"
 
-	"golang.org/x/sys/unix"
-)
-
-// peerUID is the uid of the process at the other end of c (LOCAL_PEERCRED).
-func peerUID(c *net.UnixConn) (uid int, ok bool, err error) {
-	raw, err := c.SyscallConn()
+// sockPeerUID asks FreeBSD for the peer's credentials (LOCAL_PEERCRED).
+func sockPeerUID(fd int) (int, error) {
+	cred, err := unix.GetsockoptXucred(fd, unix.SOL_LOCAL, unix.LOCAL_PEERCRED)
 	if err != nil {
-		return 0, false, err
+		return 0, err
 	}
-	var cred *unix.Xucred
-	cerr := raw.Control(func(fd uintptr) { cred, err = unix.GetsockoptXucred(int(fd), unix.SOL_LOCAL, unix.LOCAL_PEERCRED) })
-	if cerr != nil {
-		return 0, false, cerr
-	}
-	if err != nil {
-		return 0, false, err
-	}
-	return int(cred.Uid), true, nil
+	return int(cred.Uid), nil
 }

@@ -109,13 +109,20 @@ func (s *Store) changeMembers(ctx context.Context, who []string, change func(con
 	return redone, err
 }
 
+// memberFile is the .gpg-id a change of members rewrites, and the recipients it lists. With
+// PASSWORD_STORE_KEY set there is none to change.
+func (s *Store) memberFile() (file string, ids []string, err error) {
+	file, ids, err = s.Recipients()
+	if err == nil && file == "" {
+		err = errors.New("PASSWORD_STORE_KEY is set: it, not .gpg-id, says whom to encrypt to; unset it to change members")
+	}
+	return file, ids, err
+}
+
 func (s *Store) addMembers(ctx context.Context, who []string) ([]string, error) {
-	file, ids, err := s.Recipients()
+	file, ids, err := s.memberFile()
 	if err != nil {
 		return nil, err
-	}
-	if file == "" {
-		return nil, errors.New("PASSWORD_STORE_KEY is set: it, not .gpg-id, says whom to encrypt to; unset it to change members")
 	}
 	next := append([]string(nil), ids...)
 	var added []string
@@ -147,12 +154,9 @@ func (s *Store) RemoveMembers(ctx context.Context, who []string) ([]string, erro
 }
 
 func (s *Store) removeMembers(ctx context.Context, who []string) ([]string, error) {
-	file, ids, err := s.Recipients()
+	file, ids, err := s.memberFile()
 	if err != nil {
 		return nil, err
-	}
-	if file == "" {
-		return nil, errors.New("PASSWORD_STORE_KEY is set: it, not .gpg-id, says whom to encrypt to; unset it to change members")
 	}
 	keys, _ := s.gpg.listKeys(ctx, false, ids...)
 	var next, removed []string

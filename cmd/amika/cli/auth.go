@@ -78,7 +78,7 @@ func runExtract(opts *extractOptions) error {
 type sourcesOptions struct {
 	io     *ioStreams
 	df     discoveryFlags
-	output string
+	output outputFlag
 }
 
 func newSourcesCmd() *cobra.Command {
@@ -98,12 +98,12 @@ it out (amika auth extract still prints it).`,
 		},
 	}
 	opts.df.register(cmd)
-	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output format: table or json")
+	opts.output.register(cmd)
 	return cmd
 }
 
 func runSources(opts *sourcesOptions) error {
-	f, err := parseOutput(opts.output)
+	f, err := opts.output.parse()
 	if err != nil {
 		return err
 	}

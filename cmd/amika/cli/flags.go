@@ -51,12 +51,19 @@ func (f *discoveryFlags) discover() (discovery.Result, error) {
 	return discovery.Discover(opt), nil
 }
 
-// parseOutput reads -o: table or json; anything else is a usage error.
-func parseOutput(s string) (report.Format, error) {
-	if f := report.Format(s); f == report.Table || f == report.JSON {
-		return f, nil
+// outputFlag is -o on the commands that list: table or json.
+type outputFlag struct{ value string }
+
+func (f *outputFlag) register(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&f.value, "output", "o", "table", "output format: table or json")
+}
+
+// parse reads -o; anything but table or json is a usage error.
+func (f *outputFlag) parse() (report.Format, error) {
+	if format := report.Format(f.value); format == report.Table || format == report.JSON {
+		return format, nil
 	}
-	return "", usagef("unknown output %q (want table or json)", s)
+	return "", usagef("unknown output %q (want table or json)", f.value)
 }
 
 // scopeFlag is --scope on the commands that read or write secrets: user (your own store),

@@ -210,7 +210,7 @@ func runSandboxStart(opts *sandboxStartOptions) error {
 
 type sandboxListOptions struct {
 	io     *ioStreams
-	output string
+	output outputFlag
 }
 
 func newSandboxListCmd() *cobra.Command {
@@ -224,12 +224,12 @@ func newSandboxListCmd() *cobra.Command {
 			return runSandboxList(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "table or json")
+	opts.output.register(cmd)
 	return cmd
 }
 
 func runSandboxList(opts *sandboxListOptions) error {
-	f, err := parseOutput(opts.output)
+	f, err := opts.output.parse()
 	if err != nil {
 		return err
 	}

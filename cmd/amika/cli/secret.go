@@ -27,7 +27,7 @@ AMIKA_STORE=keyring|file|auto chooses (default auto); "amika secret status" says
 
 type secretListOptions struct {
 	io     *ioStreams
-	output string
+	output outputFlag
 	scope  scopeFlag
 }
 
@@ -42,7 +42,7 @@ func newSecretListCmd() *cobra.Command {
 			return runSecretList(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output format: table or json")
+	opts.output.register(cmd)
 	opts.scope.register(cmd, "")
 	return cmd
 }
@@ -62,8 +62,8 @@ func runSecretList(opts *secretListOptions) error {
 }
 
 // listSecrets shows what list returns, its warnings on standard error.
-func listSecrets(s *ioStreams, output string, agents bool, list func() ([]store.Secret, []store.Warning, error)) error {
-	f, err := parseOutput(output)
+func listSecrets(s *ioStreams, output outputFlag, agents bool, list func() ([]store.Secret, []store.Warning, error)) error {
+	f, err := output.parse()
 	if err != nil {
 		return err
 	}
@@ -170,7 +170,7 @@ func runSecretDelete(opts *secretDeleteOptions) error {
 
 type secretStatusOptions struct {
 	io     *ioStreams
-	output string
+	output outputFlag
 }
 
 func newSecretStatusCmd() *cobra.Command {
@@ -185,13 +185,13 @@ func newSecretStatusCmd() *cobra.Command {
 			return runSecretStatus(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output format: table or json")
+	opts.output.register(cmd)
 	return cmd
 }
 
 // runSecretStatus reports the store; a backend it cannot read makes the exit status 1.
 func runSecretStatus(opts *secretStatusOptions) error {
-	f, err := parseOutput(opts.output)
+	f, err := opts.output.parse()
 	if err != nil {
 		return err
 	}

@@ -147,7 +147,7 @@ func (opts *agentPushOptions) candidate(t store.Type, paths discovery.Paths) (ag
 type agentListOptions struct {
 	io     *ioStreams
 	agent  string
-	output string
+	output outputFlag
 }
 
 func newAgentListCmd(name string) *cobra.Command {
@@ -161,7 +161,7 @@ func newAgentListCmd(name string) *cobra.Command {
 			return runAgentList(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output format: table or json")
+	opts.output.register(cmd)
 	return cmd
 }
 

@@ -40,7 +40,7 @@ AMIKA_STORE=pass keeps your own secrets in your password store ($PASSWORD_STORE_
 
 type storeListOptions struct {
 	io     *ioStreams
-	output string
+	output outputFlag
 }
 
 func newStoreListCmd() *cobra.Command {
@@ -54,12 +54,12 @@ func newStoreListCmd() *cobra.Command {
 			return runStoreList(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output format: table or json")
+	opts.output.register(cmd)
 	return cmd
 }
 
 func runStoreList(opts *storeListOptions) error {
-	f, err := parseOutput(opts.output)
+	f, err := opts.output.parse()
 	if err != nil {
 		return err
 	}
@@ -161,24 +161,16 @@ sync changed at the next prompt.`,
 	}
 }
 
-// runStoreSync syncs each store in turn; one that fails is reported, the others still
-// sync, and the exit status is 1.
+// runStoreSync syncs each store in turn.
 func runStoreSync(opts *storeSyncOptions) error {
-	passStores, err := stores.PassStores(opts.names, opts.io.CanPrompt())
-	if err != nil {
-		return err
-	}
 	home, _ := discovery.DefaultPaths("")
-	failed := false
-	for _, b := range passStores {
+	return eachPassStore(opts.io, opts.names, opts.io.CanPrompt(), func(b *store.Pass) error {
 		if len(opts.names) == 0 && b.Scope() == "user" && !b.Engine().IsGit(context.Background()) {
-			continue // a personal store without git has nothing to sync
+			return nil // a personal store without git has nothing to sync
 		}
 		res, err := b.Engine().Sync(context.Background())
 		if err != nil {
-			fmt.Fprintf(opts.io.ErrOut, "amika: store %s: %v\n", b.Scope(), err)
-			failed = true
-			continue
+			return err
 		}
 		what := "up to date"
 		if n := len(res.Changed); n > 0 {
@@ -194,6 +186,24 @@ func runStoreSync(opts *storeSyncOptions) error {
 		if res.RecipientsAfter != nil || res.RecipientsBefore != nil {
 			fmt.Fprintf(opts.io.ErrOut, "amika: warning: %s\n", store.RecipientsWarning(b.Scope(), res.RecipientsBefore, res.RecipientsAfter))
 		}
+		return nil
+	})
+}
+
+// eachPassStore runs do on each password store named (all when none is), in turn: one that
+// fails is reported, the others still run, and the exit status is 1. interactive lets
+// gpg-agent ask for a passphrase.
+func eachPassStore(s *ioStreams, names []string, interactive bool, do func(*store.Pass) error) error {
+	passStores, err := stores.PassStores(names, interactive)
+	if err != nil {
+		return err
+	}
+	failed := false
+	for _, b := range passStores {
+		if err := do(b); err != nil {
+			fmt.Fprintf(s.ErrOut, "amika: store %s: %v\n", b.Scope(), err)
+			failed = true
+		}
 	}
 	if failed {
 		return exitError{1}
@@ -203,7 +213,7 @@ func runStoreSync(opts *storeSyncOptions) error {
 
 type storeMembersOptions struct {
 	io     *ioStreams
-	output string
+	output outputFlag
 	name   string // the store; "" for the team store
 }
 
@@ -228,13 +238,13 @@ history: rotate those secrets at their provider, then push the new values.`,
 			return runStoreMembers(opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output format: table or json")
+	opts.output.register(cmd)
 	cmd.AddCommand(newStoreMembersChangeCmd(true), newStoreMembersChangeCmd(false))
 	return cmd
 }
 
 func runStoreMembers(opts *storeMembersOptions) error {
-	f, err := parseOutput(opts.output)
+	f, err := opts.output.parse()
 	if err != nil {
 		return err
 	}
@@ -329,21 +339,11 @@ func runStoreUnlock(opts *storeUnlockOptions) error {
 			os.Setenv("GPG_TTY", tty)
 		}
 	}
-	passStores, err := stores.PassStores(opts.names, true)
-	if err != nil {
-		return err
-	}
-	failed := false
-	for _, b := range passStores {
+	return eachPassStore(opts.io, opts.names, true, func(b *store.Pass) error {
 		if err := b.Engine().Unlock(context.Background()); err != nil {
-			fmt.Fprintf(opts.io.ErrOut, "amika: store %s: %v\n", b.Scope(), err)
-			failed = true
-			continue
+			return err
 		}
 		fmt.Fprintf(opts.io.ErrOut, "amika: store %s: unlocked\n", b.Scope())
-	}
-	if failed {
-		return exitError{1}
-	}
-	return nil
+		return nil
+	})
 }
