@@ -199,8 +199,10 @@ func hasHooks(cmd *cobra.Command) bool {
 // (`amika secret list sk-…`), so this one counts the arguments and shows the usage line.
 func wrapArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
-		if check(cmd, args) == nil {
-			return nil
+		err := check(cmd, args)
+		var own usageError
+		if err == nil || errors.As(err, &own) {
+			return err // a check of amika's own says what is wrong itself
 		}
 		given := fmt.Sprintf("%d arguments", len(args))
 		switch len(args) {
