@@ -367,8 +367,8 @@ func waitForKeyring(ts *testscript.TestScript, addr string) uint32 {
 }
 
 // stallService is a Secret Service that stops answering in the middle of a session: it
-// answers searches (nothing found) and whether the default collection is locked (no), and
-// holds every session it is asked to open until the script ends.
+// answers searches (nothing found), its collections (login) and whether login is locked
+// (no), and holds every session it is asked to open until the script ends.
 type stallService struct{ stop chan struct{} }
 
 func (s stallService) SearchItems(map[string]string) ([]dbus.ObjectPath, []dbus.ObjectPath, *dbus.Error) {
@@ -386,13 +386,21 @@ func (unlockedCollection) Get(iface, prop string) (dbus.Variant, *dbus.Error) {
 	return dbus.MakeVariant(false), nil
 }
 
+// loginOnly is the service's properties: one collection, login.
+type loginOnly struct{}
+
+func (loginOnly) Get(iface, prop string) (dbus.Variant, *dbus.Error) {
+	return dbus.MakeVariant([]dbus.ObjectPath{"/org/freedesktop/secrets/collection/login"}), nil
+}
+
 func startStall(ts *testscript.TestScript) {
 	conn, err := dbus.Connect(ts.Getenv("DBUS_SESSION_BUS_ADDRESS"))
 	ts.Check(err)
 	s := stallService{stop: make(chan struct{})}
 	ts.Defer(func() { close(s.stop); conn.Close() })
 	ts.Check(conn.Export(s, "/org/freedesktop/secrets", "org.freedesktop.Secret.Service"))
-	ts.Check(conn.Export(unlockedCollection{}, "/org/freedesktop/secrets/aliases/default", "org.freedesktop.DBus.Properties"))
+	ts.Check(conn.Export(loginOnly{}, "/org/freedesktop/secrets", "org.freedesktop.DBus.Properties"))
+	ts.Check(conn.Export(unlockedCollection{}, "/org/freedesktop/secrets/collection/login", "org.freedesktop.DBus.Properties"))
 	reply, err := conn.RequestName("org.freedesktop.secrets", dbus.NameFlagDoNotQueue)
 	ts.Check(err)
 	if reply != dbus.RequestNameReplyPrimaryOwner {
