@@ -90,8 +90,9 @@ func probeKeyring(getenv func(string) string, timeout time.Duration) (string, er
 			// Without a display nothing can ask for the keyring's password: a locked keyring
 			// (or one that does not exist yet) would leave every read waiting for a prompt
 			// nobody sees, as on an SSH session to a server with gnome-keyring installed.
-			// One call answers both whether a Secret Service exists and whether it is usable.
-			if err := unlockedDefault(ctx, conn); err != nil {
+			// Whether the collection amika writes to is locked answers both whether a Secret
+			// Service exists and whether it is usable.
+			if err := unlockedCollection(ctx, conn); err != nil {
 				done <- result{err: err}
 				return
 			}
@@ -139,23 +140,79 @@ const secretsName = "org.freedesktop.secrets"
 
 var errNoService = errors.New("no Secret Service on the D-Bus session bus (" + secretsName + " is neither running nor activatable)")
 
-// unlockedDefault checks that the Secret Service's default collection exists and is
-// unlocked, in one call: the service answers on the alias path itself.
-func unlockedDefault(ctx context.Context, conn *dbus.Conn) error {
-	var locked dbus.Variant
-	err := conn.Object(secretsName, "/org/freedesktop/secrets/aliases/default").
-		CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, "org.freedesktop.Secret.Collection", "Locked").Store(&locked)
+// unlockedCollection checks that the collection amika writes to exists and is unlocked.
+func unlockedCollection(ctx context.Context, conn *dbus.Conn) error {
+	path, err := storeCollection(ctx, conn)
+	var locked bool
+	if err == nil {
+		locked, err = lockedProperty(ctx, conn, path)
+	}
 	var derr dbus.Error
 	switch {
+	case errors.Is(err, errNoDefault):
+		return err
 	case errors.As(err, &derr) && derr.Name == "org.freedesktop.DBus.Error.ServiceUnknown":
 		return errNoService
 	case errors.As(err, &derr) && (strings.Contains(derr.Name, "Unknown") || strings.HasSuffix(derr.Name, "NoSuchObject")):
-		return errors.New("the keyring has no default collection, and without a display none can be created")
+		return errNoDefault
 	case err != nil:
 		return fmt.Errorf("the Secret Service failed to answer: %v", err)
 	}
-	if b, ok := locked.Value().(bool); ok && b {
+	if locked {
 		return errors.New("the keyring is locked, and without a display nothing can ask for its password")
 	}
 	return nil
+}
+
+var errNoDefault = errors.New("the keyring has no default collection, and without a display none can be created")
+
+const (
+	servicePath     = dbus.ObjectPath("/org/freedesktop/secrets")
+	loginCollection = dbus.ObjectPath("/org/freedesktop/secrets/collection/login")
+)
+
+// storeCollection is the path of the collection amika keeps its items in: the login
+// collection when the service has one, else the one the default alias names. A service that
+// cannot list its collections is an error, not a reason to write to whatever the default is
+// at that moment.
+//
+// It asks in the way gnome-keyring answers safely while many clients start at once:
+//   - gnome-keyring registers a client from an idle callback that can run after the
+//     client's first call has been handled, and a read of a collection's property in that
+//     window makes the daemon abort (OpenSession too). Its Collections property does not
+//     need the client's record, and once that answer is back the record exists.
+//   - gnome-keyring rewrites a call to an alias path on a thread of its own, while new
+//     clients make it replace the alias: such a call lands on a garbled path ("Object does
+//     not exist") or crashes the daemon. So no call goes to an alias path; ReadAlias is
+//     answered where the alias is kept.
+func storeCollection(ctx context.Context, conn *dbus.Conn) (dbus.ObjectPath, error) {
+	svc := conn.Object(secretsName, servicePath)
+	var v dbus.Variant
+	if err := svc.CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, "org.freedesktop.Secret.Service", "Collections").Store(&v); err != nil {
+		return "", err
+	}
+	if paths, ok := v.Value().([]dbus.ObjectPath); ok {
+		for _, p := range paths {
+			if p == loginCollection {
+				return p, nil
+			}
+		}
+	}
+	var path dbus.ObjectPath
+	if err := svc.CallWithContext(ctx, "org.freedesktop.Secret.Service.ReadAlias", 0, "default").Store(&path); err != nil {
+		return "", err
+	}
+	if path == "/" || !path.IsValid() {
+		return "", errNoDefault
+	}
+	return path, nil
+}
+
+// lockedProperty is whether the collection at path is locked.
+func lockedProperty(ctx context.Context, conn *dbus.Conn, path dbus.ObjectPath) (bool, error) {
+	var locked dbus.Variant
+	err := conn.Object(secretsName, path).
+		CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, "org.freedesktop.Secret.Collection", "Locked").Store(&locked)
+	b, _ := locked.Value().(bool)
+	return b, err
 }

@@ -22,6 +22,10 @@ import (
 //
 //	keyring start          start dbus-daemon and an unlocked gnome-keyring; set
 //	                       DBUS_SESSION_BUS_ADDRESS for the rest of the script
+//	keyring start bare     the same, but the keyring was never given a login password: it
+//	                       has no login collection, and no default one
+//	keyring default LABEL  create an unlocked collection labelled LABEL in the running
+//	                       gnome-keyring, and make it the default one
 //	keyring lock           lock the running gnome-keyring's default collection
 //	keyring bus            start a dbus-daemon that has no Secret Service and cannot
 //	                       start one; set DBUS_SESSION_BUS_ADDRESS
@@ -53,10 +57,15 @@ func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	switch args[0] {
 	case "start":
-		if neg || len(args) != 1 {
-			ts.Fatalf("usage: keyring start")
+		if neg || len(args) > 2 || len(args) == 2 && args[1] != "bare" {
+			ts.Fatalf("usage: keyring start [bare]")
 		}
-		startKeyring(ts)
+		startKeyring(ts, len(args) == 1)
+	case "default":
+		if neg || len(args) != 2 {
+			ts.Fatalf("usage: keyring default LABEL")
+		}
+		makeDefault(ts, args[1])
 	case "lock":
 		if neg || len(args) != 1 {
 			ts.Fatalf("usage: keyring lock")
@@ -161,8 +170,9 @@ func startHang(ts *testscript.TestScript, path string) {
 }
 
 // startKeyring follows DESIGN.md's recipe with its own dbus-daemon, so the bus and the
-// keyring live exactly as long as the script.
-func startKeyring(ts *testscript.TestScript) {
+// keyring live exactly as long as the script; without login, it skips the unlocking that
+// creates the login collection.
+func startKeyring(ts *testscript.TestScript, login bool) {
 	dir := ts.MkAbs("keyring-home")
 	runDir := filepath.Join(dir, "run")
 	dataDir := filepath.Join(dir, ".local", "share")
@@ -174,7 +184,9 @@ func startKeyring(ts *testscript.TestScript) {
 	addr, _ := startBus(ts, env, nil, "--session")
 	env = append(env, "DBUS_SESSION_BUS_ADDRESS="+addr)
 
-	runOutput(ts, env, "pass", "gnome-keyring-daemon", "--unlock", "--components=secrets")
+	if login {
+		runOutput(ts, env, "pass", "gnome-keyring-daemon", "--unlock", "--components=secrets")
+	}
 	runOutput(ts, env, "", "gnome-keyring-daemon", "--start", "--components=secrets")
 
 	pid := waitForKeyring(ts, addr)
@@ -183,6 +195,29 @@ func startKeyring(ts *testscript.TestScript) {
 	ts.Setenv("DISPLAY", "")
 	ts.Setenv("WAYLAND_DISPLAY", "")
 	ts.Logf("keyring: gnome-keyring-daemon pid %d on %s", pid, addr)
+}
+
+// makeDefault creates a collection through gnome-keyring's own interface for that (no
+// prompt), and points the default alias at it, as a desktop's "Default keyring" is.
+func makeDefault(ts *testscript.TestScript, label string) {
+	conn, err := dbus.Connect(ts.Getenv("DBUS_SESSION_BUS_ADDRESS"))
+	ts.Check(err)
+	defer conn.Close()
+	svc := conn.Object("org.freedesktop.secrets", "/org/freedesktop/secrets")
+	var ignored dbus.Variant
+	var session dbus.ObjectPath
+	ts.Check(svc.Call("org.freedesktop.Secret.Service.OpenSession", 0, "plain", dbus.MakeVariant("")).Store(&ignored, &session))
+	master := struct {
+		Session     dbus.ObjectPath
+		Parameters  []byte
+		Value       []byte
+		ContentType string
+	}{session, []byte{}, []byte("pass"), "text/plain"}
+	props := map[string]dbus.Variant{"org.freedesktop.Secret.Collection.Label": dbus.MakeVariant(label)}
+	var path dbus.ObjectPath
+	ts.Check(svc.Call("org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface.CreateWithMasterPassword", 0, props, master).Store(&path))
+	ts.Check(svc.Call("org.freedesktop.Secret.Service.SetAlias", 0, "default", path).Err)
+	ts.Logf("keyring: default collection %s", path)
 }
 
 // bareBusConfig is a session bus with no service directories: nothing can be activated.
@@ -367,8 +402,8 @@ func waitForKeyring(ts *testscript.TestScript, addr string) uint32 {
 }
 
 // stallService is a Secret Service that stops answering in the middle of a session: it
-// answers searches (nothing found) and whether the default collection is locked (no), and
-// holds every session it is asked to open until the script ends.
+// answers searches (nothing found), its collections (login) and whether login is locked
+// (no), and holds every session it is asked to open until the script ends.
 type stallService struct{ stop chan struct{} }
 
 func (s stallService) SearchItems(map[string]string) ([]dbus.ObjectPath, []dbus.ObjectPath, *dbus.Error) {
@@ -386,13 +421,21 @@ func (unlockedCollection) Get(iface, prop string) (dbus.Variant, *dbus.Error) {
 	return dbus.MakeVariant(false), nil
 }
 
+// loginOnly is the service's properties: one collection, login.
+type loginOnly struct{}
+
+func (loginOnly) Get(iface, prop string) (dbus.Variant, *dbus.Error) {
+	return dbus.MakeVariant([]dbus.ObjectPath{"/org/freedesktop/secrets/collection/login"}), nil
+}
+
 func startStall(ts *testscript.TestScript) {
 	conn, err := dbus.Connect(ts.Getenv("DBUS_SESSION_BUS_ADDRESS"))
 	ts.Check(err)
 	s := stallService{stop: make(chan struct{})}
 	ts.Defer(func() { close(s.stop); conn.Close() })
 	ts.Check(conn.Export(s, "/org/freedesktop/secrets", "org.freedesktop.Secret.Service"))
-	ts.Check(conn.Export(unlockedCollection{}, "/org/freedesktop/secrets/aliases/default", "org.freedesktop.DBus.Properties"))
+	ts.Check(conn.Export(loginOnly{}, "/org/freedesktop/secrets", "org.freedesktop.DBus.Properties"))
+	ts.Check(conn.Export(unlockedCollection{}, "/org/freedesktop/secrets/collection/login", "org.freedesktop.DBus.Properties"))
 	reply, err := conn.RequestName("org.freedesktop.secrets", dbus.NameFlagDoNotQueue)
 	ts.Check(err)
 	if reply != dbus.RequestNameReplyPrimaryOwner {
