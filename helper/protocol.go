@@ -179,7 +179,7 @@ func writeAnswer(w io.Writer, pairs []pair) error {
 			return fmt.Errorf("the %s value %s: it cannot be written as one line", p.Key, why)
 		}
 		if p.Key == "" || strings.ContainsAny(p.Key, "=\n\r\x00") {
-			return fmt.Errorf("invalid attribute name %q", p.Key)
+			return fmt.Errorf("invalid attribute name (%d bytes)", len(p.Key))
 		}
 		b.WriteString(p.Key)
 		if p.List {

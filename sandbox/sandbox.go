@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/amika-dev/amika/discovery"
@@ -41,7 +42,7 @@ func ParseNetwork(s string) (Network, error) {
 	case NetworkHost, NetworkNone:
 		return Network(s), nil
 	}
-	return "", fmt.Errorf("--network %q: want host or none", s)
+	return "", errors.New("--network: want host or none")
 }
 
 // SecretRef is one recorded --secret: the stored secret Secret, as the variable Var.
@@ -109,27 +110,33 @@ var ErrNotFound = errors.New("no such sandbox")
 // ValidateName checks a sandbox name: 1 to 64 characters of A-Z a-z 0-9 _ . -, starting
 // with a letter or digit. The name becomes a directory and the branch amika/NAME.
 func ValidateName(name string) error {
-	if name == "" || len(name) > 64 {
-		return fmt.Errorf("invalid sandbox name %q: 1 to 64 characters of A-Z a-z 0-9 _ . -", name)
+	const rule = "1 to 64 characters of A-Z a-z 0-9 _ . -, starting with a letter or digit"
+	if name == "" || len(name) > 64 || !nameByte(0, name[0]) {
+		return errors.New(store.DescribeInvalid("sandbox name", name, nameByte, rule))
 	}
 	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case (c == '_' || c == '.' || c == '-') && i > 0:
-		default:
-			return fmt.Errorf("invalid sandbox name %q: use A-Z a-z 0-9 _ . - and start with a letter or digit", name)
+		if !nameByte(i, name[i]) {
+			return errors.New(store.DescribeInvalid("sandbox name", name, nameByte, rule))
 		}
 	}
 	if name[len(name)-1] == '.' || filepath.Ext(name) == ".lock" {
-		return fmt.Errorf("invalid sandbox name %q: it cannot end in . or .lock (it names a git branch)", name)
+		return errors.New("invalid sandbox name: it cannot end in . or .lock (it names a git branch)")
 	}
-	for i := 0; i+1 < len(name); i++ {
-		if name[i] == '.' && name[i+1] == '.' {
-			return fmt.Errorf("invalid sandbox name %q: .. is not allowed (it names a git branch)", name)
-		}
+	if strings.Contains(name, "..") {
+		return errors.New("invalid sandbox name: .. is not allowed (it names a git branch)")
 	}
 	return nil
+}
+
+// nameByte says whether c may stand at index i of a sandbox name.
+func nameByte(i int, c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	case c == '_' || c == '.' || c == '-':
+		return i > 0
+	}
+	return false
 }
 
 func dirOf(h Host, name string) string { return filepath.Join(Root(h.Paths), name) }

@@ -2,7 +2,7 @@ package shellinit
 
 import (
 	"embed"
-	"fmt"
+	"errors"
 	"io"
 )
 
@@ -16,7 +16,7 @@ var completeScripts embed.FS
 func WriteCompletionLoader(w io.Writer, sh Shell) error {
 	data, err := completeScripts.ReadFile("complete." + string(sh))
 	if err != nil {
-		return fmt.Errorf("no completions for shell %q", sh)
+		return errors.New("no completions for this shell (supported: bash, zsh, fish)")
 	}
 	_, err = w.Write(data)
 	return err

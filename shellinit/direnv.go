@@ -1,6 +1,7 @@
 package shellinit
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -84,7 +85,7 @@ func (d DirenvExport) Write(w io.Writer) error {
 	}
 	for _, v := range d.Vars {
 		if !discovery.ValidName(v.Name) {
-			return fmt.Errorf("%q is not a valid variable name", v.Name)
+			return errors.New("a variable name that is not valid: nothing exported")
 		}
 		fmt.Fprintf(&b, "export %s=%s\n", v.Name, QuoteSh(v.Value))
 	}

@@ -2,7 +2,7 @@ package shellinit
 
 import (
 	"encoding/json"
-	"fmt"
+	"errors"
 	"io"
 	"slices"
 	"strings"
@@ -28,7 +28,7 @@ func ParseFormat(s string) (Format, error) {
 	if slices.Contains(Formats, Format(s)) {
 		return Format(s), nil
 	}
-	return "", fmt.Errorf("unknown format %q (want sh, fish or json)", s)
+	return "", errors.New("unknown format (want sh, fish or json)")
 }
 
 // jsonAssignment is the shape of one --format json entry.

@@ -4,6 +4,7 @@ package shellinit
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -26,7 +27,7 @@ func ParseShell(name string) (Shell, error) {
 	if slices.Contains(Shells, Shell(name)) {
 		return Shell(name), nil
 	}
-	return "", fmt.Errorf("unsupported shell %q (supported: bash, zsh, fish)", name)
+	return "", errors.New("unsupported shell (supported: bash, zsh, fish)")
 }
 
 func (sh Shell) dialect() dialect {

@@ -76,7 +76,7 @@ const staleStamp = 7 * 24 * time.Hour
 // stamp.
 func TouchStamp(dir, id string, slot int) (string, time.Time, error) {
 	if !ValidHookID(id) {
-		return "", time.Time{}, fmt.Errorf("hook id %q: want 1 to 64 hex digits", id)
+		return "", time.Time{}, errors.New("invalid hook id: want 1 to 64 hex digits")
 	}
 	if err := safefile.PrivateDir(dir); err != nil {
 		return "", time.Time{}, &fs.PathError{Op: "hook stamp", Path: dir, Err: err}

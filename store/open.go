@@ -55,7 +55,7 @@ func choose(getenv func(string) string) (Choice, error) {
 		}
 		return Choice{Backend: "keyring", Requested: "auto", Reason: "AMIKA_STORE=auto: " + where}, nil
 	}
-	return Choice{}, fmt.Errorf("AMIKA_STORE=%q: want keyring, file, pass or auto", mode)
+	return Choice{}, errors.New("AMIKA_STORE: want keyring, file, pass or auto")
 }
 
 // probeKeyring says where the keyring answers, or why it does not.

@@ -35,11 +35,11 @@ func ParseScope(s string) (Scope, error) {
 	case strings.HasPrefix(s, "team:"):
 		name := strings.TrimPrefix(s, "team:")
 		if err := ValidTeamName(name); err != nil {
-			return Scope{}, fmt.Errorf("%s: %v", s, err)
+			return Scope{}, err
 		}
 		return Scope{Team: true, Name: name}, nil
 	}
-	return Scope{}, fmt.Errorf("%q: want user, team or team:NAME", s)
+	return Scope{}, errors.New("want user, team or team:NAME")
 }
 
 // ownPaths are the user's own paths, where amika keeps its files whatever --homedir says;
@@ -210,7 +210,7 @@ func (o *Opener) PassStores(names []string, interactive bool) ([]*Pass, error) {
 			if n == "user" {
 				return nil, errors.New("your own store is not a password store (AMIKA_STORE=pass makes it one)")
 			}
-			return nil, fmt.Errorf("no team store named %q (amika store list)", n)
+			return nil, fmt.Errorf("no team store named %s (amika store list)", teamNameText(n))
 		}
 	}
 	return out, nil

@@ -65,10 +65,14 @@ func teamNameByte(i int, c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || i > 0 && (c == '_' || c == '-')
 }
 
-// teamNameText is a store name as a message shows it: itself when valid, else described.
+// teamNameText is a store name as a message shows it: itself when valid and not like a key
+// (NameText's rule), else described or masked.
 func teamNameText(name string) string {
-	if ValidTeamName(name) != nil {
+	switch {
+	case ValidTeamName(name) != nil:
 		return "an invalid store name (" + lengthText(name) + ")"
+	case LooksLikeKey(name):
+		return "a name that looks like a key (" + discovery.Mask(name) + ")"
 	}
 	return name
 }
@@ -229,6 +233,9 @@ func FindTeamStore(teams []TeamStore, name string) (TeamStore, error) {
 		}
 		if ValidTeamName(name) != nil {
 			return TeamStore{}, fmt.Errorf("no team store named so: %v", ValidTeamName(name))
+		}
+		if text := teamNameText(name); text != name {
+			return TeamStore{}, fmt.Errorf("no team store named %s (amika store list)", text)
 		}
 		return TeamStore{}, fmt.Errorf("no team store named %s (amika store list; amika store add %s DIR)", name, name)
 	}

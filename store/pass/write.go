@@ -204,7 +204,7 @@ type Merge func(next Entry, prev *Entry) Entry
 func (s *Store) Set(ctx context.Context, entries []Entry, merge Merge, message string) error {
 	for _, e := range entries {
 		if !validName(e.Name) {
-			return fmt.Errorf("invalid secret name %q", e.Name)
+			return errors.New("invalid secret name")
 		}
 		if e.Value == "" {
 			return fmt.Errorf("secret %s: empty value", e.Name)

@@ -63,7 +63,7 @@ func (f *outputFlag) parse() (report.Format, error) {
 	if format := report.Format(f.value); format == report.Table || format == report.JSON {
 		return format, nil
 	}
-	return "", usagef("unknown output %q (want table or json)", f.value)
+	return "", usagef("unknown output format (want table or json)")
 }
 
 // scopeFlag is --scope on the commands that read or write secrets: user (your own store),
@@ -77,7 +77,7 @@ func (f *scopeFlag) register(cmd *cobra.Command, def string) {
 func (f *scopeFlag) parse() (store.Scope, error) {
 	sc, err := store.ParseScope(f.value)
 	if err != nil {
-		return sc, usagef("--scope %v", err)
+		return sc, usagef("--scope: %v", err)
 	}
 	return sc, nil
 }

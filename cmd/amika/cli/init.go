@@ -88,7 +88,7 @@ func runInit(opts *initOptions) error {
 	}
 	if opts.refreshID != "" {
 		if !shellinit.ValidHookID(opts.refreshID) {
-			return usagef("--refresh-id %q: want hex digits", opts.refreshID)
+			return usagef("--refresh-id: want hex digits")
 		}
 		if opts.slot != 0 && opts.slot != 1 {
 			return usagef("--slot %d: want 0 or 1", opts.slot)

@@ -64,7 +64,7 @@ With --yes and several credentials found, the first one listed is stored.`, agen
 func runAgentPush(opts *agentPushOptions) error {
 	t := store.Type(opts.typ)
 	if t != "" && t != store.TypeOAuth && t != store.TypeAPIKey {
-		return usagef("--type %q: want oauth or api_key", opts.typ)
+		return usagef("--type: want oauth or api_key")
 	}
 	if opts.value != "" && opts.fromFile != "" {
 		return usagef("--value and --from-file exclude each other")

@@ -67,7 +67,7 @@ func runSecretPush(opts *secretPushOptions) error {
 	switch t {
 	case "", store.TypeAPIKey, store.TypeOAuth, store.TypeGeneric:
 	default:
-		return usagef("--type %q: want api_key, oauth or generic", opts.typ)
+		return usagef("--type: want api_key, oauth or generic")
 	}
 	if len(opts.stdins) > 1 {
 		return usageError{store.OneStdin(opts.stdins)}
