@@ -89,6 +89,9 @@ func Create(h Host, o CreateOptions) (Record, error) {
 		return Record{}, err
 	}
 
+	if err := checkRoot(h); err != nil {
+		return Record{}, err
+	}
 	if err := safefile.PrivateDir(Root(h.Paths)); err != nil {
 		return Record{}, fmt.Errorf("%s: %w", Root(h.Paths), err)
 	}
@@ -458,6 +461,9 @@ func mountpoints(ms []Mount, hostHome string, home *homeFiles) ([]Mount, error) 
 // deleted, zero for a sandbox whose creation was interrupted.
 func Delete(h Host, name string, force bool) (Record, error) {
 	if err := ValidateName(name); err != nil {
+		return Record{}, err
+	}
+	if err := checkRoot(h); err != nil {
 		return Record{}, err
 	}
 	dir := dirOf(h, name)

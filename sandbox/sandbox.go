@@ -141,9 +141,23 @@ func nameByte(i int, c byte) bool {
 
 func dirOf(h Host, name string) string { return filepath.Join(Root(h.Paths), name) }
 
+// checkRoot refuses a sandboxes directory another user could change (safefile.Trusted): a
+// data dir inherited from another user (su without -) would otherwise have amika start
+// records that user planted, with the user's secrets, and write a Claude login into a home
+// that user can read.
+func checkRoot(h Host) error {
+	if err := safefile.Trusted(Root(h.Paths)); err != nil {
+		return fmt.Errorf("%s: not used: %w (amika uses only files of its own that no other user can change)", Root(h.Paths), err)
+	}
+	return nil
+}
+
 // Load reads the record of sandbox name.
 func Load(h Host, name string) (Record, error) {
 	if err := ValidateName(name); err != nil {
+		return Record{}, err
+	}
+	if err := checkRoot(h); err != nil {
 		return Record{}, err
 	}
 	path := filepath.Join(dirOf(h, name), recordFile)
@@ -159,7 +173,7 @@ func Load(h Host, name string) (Record, error) {
 		return Record{}, fmt.Errorf("%s: not a sandbox record: %v", path, jsonReason(err))
 	}
 	if r.Name != name {
-		return Record{}, fmt.Errorf("%s: the record is of sandbox %q, not %q", path, r.Name, name)
+		return Record{}, fmt.Errorf("%s: the record is of another sandbox, not %s", path, name)
 	}
 	return r, nil
 }
@@ -194,6 +208,9 @@ type Status struct {
 // List returns every sandbox, sorted by name. A directory without a readable record (a
 // creation that was interrupted) is listed by name alone, so that delete can clear it.
 func List(h Host) ([]Status, error) {
+	if err := checkRoot(h); err != nil {
+		return nil, err
+	}
 	entries, err := os.ReadDir(Root(h.Paths))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
