@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/amika-dev/amika/store"
 	"github.com/spf13/cobra"
 )
 
@@ -82,6 +84,7 @@ them to shells, git and processes on demand.`,
 		SilenceUsage:  true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	defer groups(root)
 	for _, c := range topLevel {
 		if c.name == only {
 			root.AddCommand(c.build())
@@ -92,6 +95,59 @@ them to shells, git and processes on demand.`,
 		root.AddCommand(c.build())
 	}
 	return root
+}
+
+// groups makes every command that only groups others (amika, amika secret, …) answer a word
+// that names none of them with a usage error. cobra would print the group's help and
+// succeed (so a typo in a script went unnoticed), and at the root quote the word whole,
+// which may be a value typed in the wrong place.
+func groups(cmd *cobra.Command) {
+	if !cmd.HasSubCommands() {
+		return
+	}
+	if cmd.RunE == nil && cmd.Run == nil && cmd.Args == nil {
+		cmd.Args = cobra.ArbitraryArgs
+		cmd.RunE = runGroup
+	}
+	for _, c := range cmd.Commands() {
+		groups(c)
+	}
+}
+
+// runGroup shows a group's help, or refuses a word that names none of its commands. The
+// word is shown when it reads as a mistyped command (with cobra's suggestions), never when
+// it could be a value.
+func runGroup(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return cmd.Help()
+	}
+	word := args[0]
+	if !commandLike(word) {
+		return usagef("unknown command for %q (an argument of %d characters; %s --help lists them)", cmd.CommandPath(), utf8.RuneCountInString(word), cmd.CommandPath())
+	}
+	hint := ""
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2 // cobra's default, which it sets only in its own lookup
+	}
+	if s := cmd.SuggestionsFor(word); len(s) > 0 {
+		hint = "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return usagef("unknown command %q for %q%s", word, cmd.CommandPath(), hint)
+}
+
+// commandLike says whether word could be a mistyped command: a short lower-case word that
+// does not look like a key.
+func commandLike(word string) bool {
+	if word == "" || len(word) > 24 || store.LooksLikeKey(word) {
+		return false
+	}
+	for i := 0; i < len(word); i++ {
+		c := word[i]
+		if !(c >= 'a' && c <= 'z' || i > 0 && (c == '-' || c >= '0' && c <= '9')) {
+			return false
+		}
+	}
+	return true
 }
 
 // Main runs amika with os.Args and returns the exit status.
@@ -175,7 +231,7 @@ func exitStatus(err error) int {
 	}
 	fmt.Fprintf(os.Stderr, "amika: %s\n", err)
 	var usage usageError
-	if errors.As(err, &usage) || strings.HasPrefix(err.Error(), "unknown command") {
+	if errors.As(err, &usage) {
 		return 2
 	}
 	return 1

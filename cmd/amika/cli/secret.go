@@ -17,8 +17,9 @@ func newSecretCmd() *cobra.Command {
 		Use:   "secret",
 		Short: "Keep secrets in the OS keyring (or the file store) and manage them",
 		Long: `Keep API keys and OAuth credentials in the OS keyring (Secret Service, macOS Keychain,
-Windows Credential Manager) or, where none answers, in <data dir>/amika/keychain.json.
-AMIKA_STORE=keyring|file|auto chooses (default auto); "amika secret status" says which.`,
+Windows Credential Manager) or, where none answers, in <data dir>/amika/keychain.json;
+or in a password store (pass: GnuPG + git). AMIKA_STORE=keyring|file|pass|auto chooses
+(default auto); "amika secret status" says which. --scope team reaches a team's store.`,
 	}
 	cmd.AddCommand(newSecretPushCmd(), newSecretListCmd(), newSecretGetCmd(), newSecretDeleteCmd(),
 		newSecretStatusCmd(), newSecretExtractCmd(), newSecretAgentCmd("claude"), newSecretAgentCmd("codex"))
