@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/amika-dev/amika/internal/safefile"
 )
@@ -76,6 +77,9 @@ func removeWorktree(common, path string, force bool) error {
 		return nil
 	}
 	if !force {
+		if err := checkWorktreeConfig(path); err != nil {
+			return err
+		}
 		// The worktree holds what the sandbox wrote: a nested repository registered as a
 		// submodule brings its own config (core.fsmonitor runs a command), which git status
 		// would read and run on the host when it looks into submodules. It does not look.
@@ -90,6 +94,27 @@ func removeWorktree(common, path string, force bool) error {
 	}
 	_, err := git(common, "worktree", "remove", "--force", "--force", path)
 	return err
+}
+
+// checkWorktreeConfig refuses a worktree whose config.worktree is not the empty file amika
+// made read-only inside (gitMounts): one written inside the sandbox before that could name a
+// command that git status on the host runs.
+func checkWorktreeConfig(path string) error {
+	gitdir, err := worktreeGitDir(path)
+	if err != nil {
+		return err
+	}
+	name := filepath.Join(gitdir, "config.worktree")
+	fi, err := os.Lstat(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case !fi.Mode().IsRegular() || fi.Size() != 0:
+		return fmt.Errorf("%s was written in the sandbox, and git on the host would read it as config: look at it, then delete with --force (which skips the check for uncommitted work)", name)
+	}
+	return nil
 }
 
 func plural(n int, one, many string) string {
@@ -144,11 +169,27 @@ func gitMounts(g *GitInfo) ([]Mount, error) {
 		{BindRW, logs, logs},
 		{BindRW, gitdir, gitdir},
 	}
-	for _, f := range []string{"commondir", "gitdir", "config.worktree"} {
-		if p := filepath.Join(gitdir, f); isFile(p) {
-			ms = append(ms, Mount{BindRO, p, p})
+	// commondir and gitdir point git on the host at a repository; config.worktree, read when
+	// the repository sets extensions.worktreeConfig (git sparse-checkout does), is config
+	// like any other and can name commands (a filter's clean command runs in git status).
+	// All three are read-only inside, config.worktree created empty first when missing:
+	// one the agent created would be its own.
+	for _, f := range []string{"commondir", "gitdir"} {
+		p := filepath.Join(gitdir, f)
+		if !isFile(p) {
+			return nil, fmt.Errorf("%s: missing from the worktree's git directory", p)
 		}
+		ms = append(ms, Mount{BindRO, p, p})
 	}
+	wtConfig := filepath.Join(gitdir, "config.worktree")
+	if !isFile(wtConfig) {
+		f, err := os.OpenFile(wtConfig, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", wtConfig, err)
+		}
+		f.Close()
+	}
+	ms = append(ms, Mount{BindRO, wtConfig, wtConfig})
 	dotgit := filepath.Join(g.Worktree, ".git")
 	return append(ms, Mount{BindRO, dotgit, dotgit}), nil
 }
