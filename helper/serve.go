@@ -350,7 +350,7 @@ func Lookup(arg string, opt Options) (string, error) {
 		}
 		sec, err := st.Get(arg)
 		if err == nil && sec.IsOAuth() {
-			return "", fmt.Errorf("secret %s is an OAuth token, not an API key, and what reads this command's output sends it as one (amika secret get %s prints it; amika run --secret hands it over)", sec.Name, sec.Name)
+			return "", fmt.Errorf("secret %s is an OAuth token, not an API key, and what reads this command's output sends it as one (amika secret get %s prints it; amika run --secret hands it over)", store.NameText(sec.Name), store.NameText(sec.Name))
 		}
 		if err == nil {
 			return bareValue(sec.Value)

@@ -308,7 +308,7 @@ func credentialValue(s store.Secret, now time.Time) (value string, oauth bool, e
 		}
 		o, err := agent.ParseOAuth(a, s.Value)
 		if err != nil {
-			return "", true, fmt.Errorf("secret %s: %v", s.Name, err)
+			return "", true, fmt.Errorf("secret %s: %v", store.NameText(s.Name), err)
 		}
 		value = o.Token
 		if !o.Expires.IsZero() {
@@ -320,7 +320,7 @@ func credentialValue(s store.Secret, now time.Time) (value string, oauth bool, e
 		if isAnthropic(s) {
 			hint = "store a long-lived token: claude setup-token, then amika secret claude push --type oauth"
 		}
-		return "", true, fmt.Errorf("secret %s: its OAuth token expired at %s, and a token handed over in the environment cannot be refreshed: %s", s.Name, expires.UTC().Format(time.RFC3339), hint)
+		return "", true, fmt.Errorf("secret %s: its OAuth token expired at %s, and a token handed over in the environment cannot be refreshed: %s", store.NameText(s.Name), expires.UTC().Format(time.RFC3339), hint)
 	}
 	return value, true, nil
 }

@@ -222,7 +222,7 @@ func (k *Keyring) Value(name string) (string, error) {
 		return "", ErrNotFound
 	}
 	if err != nil {
-		return "", keyringError("cannot read "+name, err)
+		return "", keyringError("cannot read "+NameText(name), err)
 	}
 	return v, nil
 }
@@ -330,7 +330,7 @@ func (k *Keyring) Set(secrets ...Secret) error {
 				k.writeIndex(idx)
 				touchStamp(k.paths)
 			}
-			return keyringError("cannot store "+s.Name, err)
+			return keyringError("cannot store "+NameText(s.Name), err)
 		}
 		idx.Secrets[s.Name] = s.Meta
 	}
@@ -356,7 +356,7 @@ func (k *Keyring) Delete(name string) error {
 		return ErrNotFound
 	}
 	if err != nil && !errors.Is(err, ErrNotFound) {
-		return keyringError("cannot delete "+name, err)
+		return keyringError("cannot delete "+NameText(name), err)
 	}
 	if indexed {
 		delete(idx.Secrets, name)

@@ -272,7 +272,17 @@ func (secretService) set(user, value string) error {
 	if err := o.call(coll, collectionIface+".CreateItem", []any{&item, &prompt}, props, ss.NewSecret(session, value), true); err != nil {
 		return err
 	}
-	_, _, err = o.runPrompt(prompt)
+	return o.promptDone(prompt, "store the item")
+}
+
+// promptDone runs the prompt a change returned and fails when the user dismissed it: a
+// Secret Service that asks before it stores or deletes (KeePassXC can) has then changed
+// nothing, and saying otherwise would have the index list a secret that is not there.
+func (o op) promptDone(prompt dbus.ObjectPath, what string) error {
+	dismissed, _, err := o.runPrompt(prompt)
+	if err == nil && dismissed {
+		err = fmt.Errorf("the keyring's prompt to %s was dismissed", what)
+	}
 	return err
 }
 
@@ -290,6 +300,5 @@ func (secretService) delete(user string) error {
 	if err := o.call(o.conn.Object(secretsName, item), itemIface+".Delete", []any{&prompt}); err != nil {
 		return err
 	}
-	_, _, err = o.runPrompt(prompt)
-	return err
+	return o.promptDone(prompt, "delete the item")
 }

@@ -60,7 +60,7 @@ func LooksLikeKey(name string) bool {
 func NameText(name string) string {
 	switch {
 	case ValidateName(name) != nil:
-		return "an invalid name (" + lengthText(name) + ")"
+		return "an invalid name (" + LengthText(name) + ")"
 	case LooksLikeKey(name):
 		return "a name that looks like a key (" + discovery.Mask(name) + ")"
 	}
@@ -90,8 +90,8 @@ func DescribeInvalid(what, s string, ok func(i int, c byte) bool, rule string) s
 	}
 	for i := 0; i < len(s); i++ {
 		if !ok(i, s[i]) {
-			return fmt.Sprintf("invalid %s (%s): character %d is %s (%s)", what, lengthText(s), utf8.RuneCountInString(s[:i])+1, charClass(s[i:]), rule)
+			return fmt.Sprintf("invalid %s (%s): character %d is %s (%s)", what, LengthText(s), utf8.RuneCountInString(s[:i])+1, charClass(s[i:]), rule)
 		}
 	}
-	return "invalid " + what + " (" + lengthText(s) + ") (" + rule + ")"
+	return "invalid " + what + " (" + LengthText(s) + ") (" + rule + ")"
 }

@@ -132,11 +132,11 @@ func ValidateName(name string) error {
 	for i := 0; i < len(name); i++ {
 		if !nameByte(name[i]) {
 			return fmt.Errorf("invalid secret name (%s): character %d is %s (%s)",
-				lengthText(name), utf8.RuneCountInString(name[:i])+1, charClass(name[i:]), nameRule)
+				LengthText(name), utf8.RuneCountInString(name[:i])+1, charClass(name[i:]), nameRule)
 		}
 	}
 	if len(name) > MaxNameLen {
-		return fmt.Errorf("invalid secret name (%s): longer than %d characters", lengthText(name), MaxNameLen)
+		return fmt.Errorf("invalid secret name (%s): longer than %d characters", LengthText(name), MaxNameLen)
 	}
 	return nil
 }
@@ -145,7 +145,8 @@ func nameByte(c byte) bool {
 	return c == '_' || c == '.' || c == '-' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
 }
 
-func lengthText(s string) string {
+// LengthText describes s by its length alone: "12 characters", "1 character".
+func LengthText(s string) string {
 	if n := utf8.RuneCountInString(s); n != 1 {
 		return fmt.Sprintf("%d characters", n)
 	}
@@ -183,7 +184,7 @@ func charClass(s string) string {
 func entryText(name string) string {
 	switch {
 	case ValidateName(name) != nil:
-		return "an entry whose name is not a valid secret name (" + lengthText(name) + ")"
+		return "an entry whose name is not a valid secret name (" + LengthText(name) + ")"
 	case LooksLikeKey(name):
 		return "an entry whose name looks like a key (" + discovery.Mask(name) + ")"
 	}
@@ -194,13 +195,13 @@ func entryText(name string) string {
 // error never holds the value.
 func ValidateValue(name, value string) error {
 	if value == "" {
-		return fmt.Errorf("secret %s: empty value", name)
+		return fmt.Errorf("secret %s: empty value", NameText(name))
 	}
 	if i := strings.IndexByte(value, 0); i >= 0 {
-		return fmt.Errorf("secret %s: value holds a NUL byte at offset %d", name, i)
+		return fmt.Errorf("secret %s: value holds a NUL byte at offset %d", NameText(name), i)
 	}
 	if len(value) > MaxValueLen {
-		return fmt.Errorf("secret %s: value larger than 1 MiB", name)
+		return fmt.Errorf("secret %s: value larger than 1 MiB", NameText(name))
 	}
 	return nil
 }

@@ -54,7 +54,7 @@ func ValidTeamName(name string) error {
 	case name == "":
 		return errors.New(DescribeInvalid("store name", name, teamNameByte, rule))
 	case len(name) > 32:
-		return fmt.Errorf("invalid store name (%s): longer than 32 characters", lengthText(name))
+		return fmt.Errorf("invalid store name (%s): longer than 32 characters", LengthText(name))
 	case name == "user":
 		return errors.New("invalid store name: user is the personal store's scope (" + rule + ")")
 	}
@@ -70,7 +70,7 @@ func teamNameByte(i int, c byte) bool {
 func teamNameText(name string) string {
 	switch {
 	case ValidTeamName(name) != nil:
-		return "an invalid store name (" + lengthText(name) + ")"
+		return "an invalid store name (" + LengthText(name) + ")"
 	case LooksLikeKey(name):
 		return "a name that looks like a key (" + discovery.Mask(name) + ")"
 	}
@@ -95,7 +95,7 @@ func TeamStores(p discovery.Paths, getenv func(string) string) ([]TeamStore, err
 			}
 			name, dir, ok := strings.Cut(entry, "=")
 			if !ok || dir == "" {
-				return nil, fmt.Errorf("%s: entry %d (%s): want NAME=DIR", TeamStoresEnv, i+1, lengthText(entry))
+				return nil, fmt.Errorf("%s: entry %d (%s): want NAME=DIR", TeamStoresEnv, i+1, LengthText(entry))
 			}
 			if err := ValidTeamName(name); err != nil {
 				return nil, fmt.Errorf("%s: %v", TeamStoresEnv, err)

@@ -207,7 +207,7 @@ func (s *Store) Set(ctx context.Context, entries []Entry, merge Merge, message s
 			return errors.New("invalid secret name")
 		}
 		if e.Value == "" {
-			return fmt.Errorf("secret %s: empty value", e.Name)
+			return errors.New("a secret with an empty value")
 		}
 	}
 	unlock, err := s.lock()

@@ -10,10 +10,10 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/amika-dev/amika/store"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // version is set at link time (-ldflags "-X …/cli.version=v1.2.3"); otherwise it comes from
@@ -83,7 +83,7 @@ them to shells, git and processes on demand.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(flagError)
 	defer groups(root)
 	for _, c := range topLevel {
 		if c.name == only {
@@ -115,24 +115,20 @@ func groups(cmd *cobra.Command) {
 }
 
 // runGroup shows a group's help, or refuses a word that names none of its commands. The
-// word is shown when it reads as a mistyped command (with cobra's suggestions), never when
-// it could be a value.
+// word is shown only as a mistyped command: a short lower-case word near one of the
+// group's commands (cobra's suggestions), never one that could be a value or a password.
 func runGroup(cmd *cobra.Command, args []string) error {
 	if len(args) == 0 {
 		return cmd.Help()
 	}
 	word := args[0]
-	if !commandLike(word) {
-		return usagef("unknown command for %q (an argument of %d characters; %s --help lists them)", cmd.CommandPath(), utf8.RuneCountInString(word), cmd.CommandPath())
-	}
-	hint := ""
 	if cmd.SuggestionsMinimumDistance <= 0 {
 		cmd.SuggestionsMinimumDistance = 2 // cobra's default, which it sets only in its own lookup
 	}
-	if s := cmd.SuggestionsFor(word); len(s) > 0 {
-		hint = "; did you mean " + strings.Join(s, " or ") + "?"
+	if s := cmd.SuggestionsFor(word); len(s) > 0 && commandLike(word) {
+		return usagef("unknown command %q for %q; did you mean %s?", word, cmd.CommandPath(), strings.Join(s, " or "))
 	}
-	return usagef("unknown command %q for %q%s", word, cmd.CommandPath(), hint)
+	return usagef("unknown command for %q (an argument of %s; %s --help lists them)", cmd.CommandPath(), store.LengthText(word), cmd.CommandPath())
 }
 
 // commandLike says whether word could be a mistyped command: a short lower-case word that
@@ -248,6 +244,48 @@ func hasHooks(cmd *cobra.Command) bool {
 		}
 	}
 	return false
+}
+
+// flagError turns pflag's parse error into a usage error in amika's words. pflag quotes
+// the argument it could not take (`invalid argument "sk-…" for "--yes" flag`, `unknown
+// shorthand flag: 'x' in -xsk-…`), which may be a value typed in the wrong place, so the
+// message names the flag and says what it wants instead.
+func flagError(cmd *cobra.Command, err error) error {
+	what := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+	if what == cmd.Root().Name() {
+		what = ""
+	} else {
+		what += ": "
+	}
+	var invalid *pflag.InvalidValueError
+	var unknown *pflag.NotExistError
+	var syntax *pflag.InvalidSyntaxError
+	switch {
+	case errors.As(err, &invalid):
+		f := invalid.GetFlag()
+		want := f.Value.Type()
+		if want == "bool" {
+			want = "true or false"
+		} else {
+			want = "a value of type " + want
+		}
+		return usagef("%s--%s: not a value it takes (%s given; it takes %s)", what, f.Name, store.LengthText(invalid.GetValue()), want)
+	case errors.As(err, &unknown):
+		if short := unknown.GetSpecifiedShortnames(); short != "" {
+			name := unknown.GetSpecifiedName()
+			if c := name[0]; c < 'A' || c > 'Z' && c < 'a' || c > 'z' {
+				return usagef("%sunknown shorthand flag in an argument of %s", what, store.LengthText(short))
+			}
+			return usagef("%sunknown shorthand flag -%c", what, name[0])
+		}
+		if name := unknown.GetSpecifiedName(); commandLike(name) {
+			return usagef("%sunknown flag: --%s", what, name)
+		}
+		return usagef("%sunknown flag (an argument of %s)", what, store.LengthText(unknown.GetSpecifiedName()))
+	case errors.As(err, &syntax):
+		return usagef("%sbad flag syntax (an argument of %s)", what, store.LengthText(syntax.GetSpecifiedFlag()))
+	}
+	return usageError{fmt.Errorf("%s%w", what, err)}
 }
 
 // wrapArgs turns a failed argument check into a usage error in amika's words. cobra's own

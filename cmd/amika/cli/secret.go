@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -154,7 +153,7 @@ func runSecretDelete(opts *secretDeleteOptions) error {
 	if err != nil {
 		return err
 	}
-	names, where := strings.Join(opts.names, ", "), st.WhereOf(found)
+	names, where := store.NamesText(opts.names), st.WhereOf(found)
 	if !opts.yes {
 		if err := opts.io.Confirm(what, fmt.Sprintf("Delete %s from %s?", names, where)); err != nil {
 			return err

@@ -96,7 +96,7 @@ func runAgentPush(opts *agentPushOptions) error {
 	if w := chosen.ExpiryWarning(time.Now()); w != "" {
 		fmt.Fprintf(opts.io.ErrOut, "amika: warning: %s\n", w)
 	}
-	fmt.Fprintf(opts.io.ErrOut, "amika: stored %s %s from %s as %s in %s\n", agent.Title(opts.agent), chosen.Type, paths.Tilde(chosen.Origin), s.Name, st.Where())
+	fmt.Fprintf(opts.io.ErrOut, "amika: stored %s %s from %s as %s in %s\n", agent.Title(opts.agent), chosen.Type, paths.Tilde(chosen.Origin), store.NameText(s.Name), st.Where())
 	return nil
 }
 
@@ -219,6 +219,6 @@ func runAgentDelete(opts *agentDeleteOptions) error {
 	if err := st.Delete(s.Name); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	fmt.Fprintf(opts.io.ErrOut, "amika: deleted %s from %s\n", s.Name, where)
+	fmt.Fprintf(opts.io.ErrOut, "amika: deleted %s from %s\n", store.NameText(s.Name), where)
 	return nil
 }

@@ -133,7 +133,7 @@ func (opts *secretPushOptions) pairs() ([]store.Pair, error) {
 		}
 		v, ok := opts.lookupEnv(name)
 		if !ok || v == "" {
-			return nil, fmt.Errorf("--from-env %s: not set in the environment", name)
+			return nil, fmt.Errorf("--from-env %s: not set in the environment", store.NameText(name))
 		}
 		if err := store.ValidateValue(name, v); err != nil {
 			return nil, err
@@ -183,7 +183,7 @@ func storeSecrets(s *ioStreams, st store.Store, secrets []store.Secret) error {
 	if err := st.Set(secrets...); err != nil {
 		return err
 	}
-	fmt.Fprintf(s.ErrOut, "amika: stored %s in %s\n", strings.Join(store.Names(secrets), ", "), st.Where())
+	fmt.Fprintf(s.ErrOut, "amika: stored %s in %s\n", store.NamesText(store.Names(secrets)), st.Where())
 	return nil
 }
 
@@ -256,7 +256,7 @@ func runSecretExtract(opts *secretExtractOptions) error {
 		return err
 	}
 	if !opts.yes {
-		q := fmt.Sprintf("Store %s (%s) in %s?", report.Plural(len(secrets), "secret", "secrets"), strings.Join(store.Names(secrets), ", "), st.Where())
+		q := fmt.Sprintf("Store %s (%s) in %s?", report.Plural(len(secrets), "secret", "secrets"), store.NamesText(store.Names(secrets)), st.Where())
 		if err := opts.io.Confirm(what, q); err != nil {
 			return err
 		}
