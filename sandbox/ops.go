@@ -371,7 +371,10 @@ func buildPlan(h Host, rec Record, home *homeFiles, argv []string, cwd string, v
 	if err != nil {
 		return nil, err
 	}
-	extra := make([]string, 0, len(rec.Env))
+	var extra []string
+	if rec.Git != nil {
+		extra = gitIdentity(rec.Git.Worktree, rec.Env)
+	}
 	for _, e := range rec.Env {
 		if strings.ContainsRune(e, '=') {
 			extra = append(extra, e)
