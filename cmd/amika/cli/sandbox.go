@@ -66,7 +66,8 @@ func newSandboxCreateCmd() *cobra.Command {
 		Long: `Record sandbox NAME. Nothing runs yet; "amika sandbox exec NAME -- CMD" starts CMD in it.
 
   --git                      a git worktree of the current repository, on branch amika/NAME
-                             (created from HEAD, or reused); commits made inside land there
+                             (created from HEAD, or reused); commits made inside land there,
+                             as you (your git user.name and user.email, read at each start)
   --dir DIR                  DIR, read-write, instead (its .git stays read-only)
   --secret env:VAR=SECRET    the stored secret SECRET as $VAR
   --secret env:SECRET        the stored secret SECRET under its own name
