@@ -194,6 +194,46 @@ func gitMounts(g *GitInfo) ([]Mount, error) {
 	return append(ms, Mount{BindRO, dotgit, dotgit}), nil
 }
 
+// identityVars are the variables git takes a commit's identity from, before its config.
+var identityVars = [...]string{"GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"}
+
+// gitIdentity is the user's git identity as git on the host resolves it for the worktree
+// (user.name and user.email from the user's own config, its includes followed), as NAME=VALUE
+// of identityVars, but for those env (--env) names. The sandbox's home has no ~/.gitconfig,
+// and nothing else of the user's config goes in. A host without an identity gives none;
+// git inside then says what is missing.
+func gitIdentity(worktree string, env []string) []string {
+	out, err := git(worktree, "config", "-z", "--get-regexp", `^user\.(name|email)$`)
+	if err != nil {
+		return nil // none set (git config exits 1)
+	}
+	var name, email string
+	for _, kv := range strings.Split(out, "\x00") {
+		switch k, v, _ := strings.Cut(kv, "\n"); k {
+		case "user.name":
+			name = v // the last one, as git takes it
+		case "user.email":
+			email = v
+		}
+	}
+	given := make(map[string]bool, len(env))
+	for _, e := range env {
+		n, _, _ := strings.Cut(e, "=")
+		given[n] = true
+	}
+	vars := make([]string, 0, len(identityVars))
+	for i, k := range identityVars {
+		v := name
+		if i%2 == 1 {
+			v = email
+		}
+		if v != "" && !given[k] {
+			vars = append(vars, k+"="+v)
+		}
+	}
+	return vars
+}
+
 // dirGitMounts keeps a --dir workspace's own git metadata read-only: its .git (a directory,
 // or the file of a worktree or submodule) decides what git runs on the host.
 func dirGitMounts(dir string) []Mount {

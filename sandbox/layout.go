@@ -32,8 +32,8 @@ import (
 var systemDirs = [...]string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"}
 
 // envPassed are the host's variables CMD sees; the rest of amika's environment is cleared. HOME, USER, LOGNAME and SHELL are set as on the host (HOME names
-// the sandbox's home, bound there), AMIKA_SANDBOX to the sandbox's name; then come --env
-// and the injected secrets.
+// the sandbox's home, bound there), AMIKA_SANDBOX to the sandbox's name; then come a --git
+// sandbox's git identity (gitIdentity), --env and the injected secrets.
 var envPassed = [...]string{"PATH", "TERM", "COLORTERM", "LANG", "LANGUAGE", "TZ", "NO_COLOR",
 	"LC_ALL", "LC_CTYPE", "LC_NUMERIC", "LC_TIME", "LC_COLLATE", "LC_MONETARY", "LC_MESSAGES",
 	"LC_PAPER", "LC_NAME", "LC_ADDRESS", "LC_TELEPHONE", "LC_MEASUREMENT", "LC_IDENTIFICATION"}
@@ -104,7 +104,7 @@ func within(path, dir string) bool {
 }
 
 // environ is CMD's environment: envPassed from the host, HOME and the identity, then extra
-// (from --env), then the injected secrets, a later one replacing an earlier one of the same
+// (the git identity, then --env), then the injected secrets, a later one replacing an earlier one of the same
 // name.
 func environ(getenv func(string) string, home, name string, extra, secrets []string) []string {
 	env := make([]string, 0, 16+len(extra)+len(secrets))

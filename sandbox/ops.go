@@ -98,7 +98,7 @@ func Create(h Host, o CreateOptions) (Record, error) {
 	dir := dirOf(h, o.Name)
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			return Record{}, fmt.Errorf("sandbox %s already exists (amika sandbox delete %s removes it)", o.Name, o.Name)
+			return Record{}, fmt.Errorf("it already exists (amika sandbox delete %s removes it)", o.Name)
 		}
 		return Record{}, err
 	}
@@ -371,7 +371,10 @@ func buildPlan(h Host, rec Record, home *homeFiles, argv []string, cwd string, v
 	if err != nil {
 		return nil, err
 	}
-	extra := make([]string, 0, len(rec.Env))
+	var extra []string
+	if rec.Git != nil {
+		extra = gitIdentity(rec.Git.Worktree, rec.Env)
+	}
 	for _, e := range rec.Env {
 		if strings.ContainsRune(e, '=') {
 			extra = append(extra, e)
@@ -475,7 +478,7 @@ func Delete(h Host, name string, force bool) (Record, error) {
 		return Record{}, err
 	}
 	if !ok {
-		return Record{}, fmt.Errorf("sandbox %s is running (a command started in it has not exited): stop it, then delete", name)
+		return Record{}, errors.New("it is running (a command started in it has not exited): stop it, then delete")
 	}
 	defer unlock()
 	rec, err := Load(h, name)
@@ -487,7 +490,7 @@ func Delete(h Host, name string, force bool) (Record, error) {
 	case rec.Git != nil:
 		if err := removeWorktree(rec.Git.CommonDir, rec.Git.Worktree, force); err != nil {
 			if errors.Is(err, ErrDirty) {
-				return Record{}, fmt.Errorf("sandbox %s: %v: commit them (amika sandbox exec %s -- git commit …) or delete with --force", name, err, name)
+				return Record{}, fmt.Errorf("%w: commit them (amika sandbox exec %s -- git commit …) or delete with --force", err, name)
 			}
 			return Record{}, err
 		}

@@ -227,11 +227,36 @@ func TestLayoutIsDocumented(t *testing.T) {
 			t.Errorf("docs/sandbox.md does not name the system directory %s", d)
 		}
 	}
-	for _, list := range [][]string{envPassed[:], envIdentity[:]} {
+	for _, list := range [][]string{envPassed[:], envIdentity[:], identityVars[:]} {
 		for _, v := range list {
 			if !strings.Contains(string(doc), v) {
 				t.Errorf("docs/sandbox.md does not name the variable %s", v)
 			}
+		}
+	}
+}
+
+// docs/sandbox.md names only documents that exist, and its examples never put a secret in
+// argv (--value: other processes can read it).
+func TestDocReferences(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "docs", "sandbox.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(data)
+	for _, f := range strings.FieldsFunc(doc, func(r rune) bool { return strings.ContainsRune(" \n\t()[]`,;:", r) }) {
+		f = strings.TrimRight(f, ".")
+		if !strings.HasSuffix(f, ".md") || strings.Contains(f, "://") {
+			continue
+		}
+		if !isFile(filepath.Join("..", "docs", f)) && !isFile(filepath.Join("..", f)) {
+			t.Errorf("docs/sandbox.md names %s, which does not exist", f)
+		}
+	}
+	parts := strings.Split(doc, "```")
+	for i := 1; i < len(parts); i += 2 { // the code blocks
+		if block := parts[i]; strings.Contains(block, "--value") {
+			t.Errorf("docs/sandbox.md: an example puts a value in argv: %q", block)
 		}
 	}
 }

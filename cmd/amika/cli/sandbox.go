@@ -66,7 +66,8 @@ func newSandboxCreateCmd() *cobra.Command {
 		Long: `Record sandbox NAME. Nothing runs yet; "amika sandbox exec NAME -- CMD" starts CMD in it.
 
   --git                      a git worktree of the current repository, on branch amika/NAME
-                             (created from HEAD, or reused); commits made inside land there
+                             (created from HEAD, or reused); commits made inside land there,
+                             as you (your git user.name and user.email, read at each start)
   --dir DIR                  DIR, read-write, instead (its .git stays read-only)
   --secret env:VAR=SECRET    the stored secret SECRET as $VAR
   --secret env:SECRET        the stored secret SECRET under its own name
@@ -146,12 +147,13 @@ func runSandboxCreate(opts *sandboxCreateOptions) error {
 
 type sandboxStartOptions struct {
 	io   *ioStreams
+	verb string // exec or shell, for errors
 	name string
 	argv []string
 }
 
 func newSandboxExecCmd() *cobra.Command {
-	opts := &sandboxStartOptions{}
+	opts := &sandboxStartOptions{verb: "exec"}
 	return &cobra.Command{
 		Use:   "exec NAME -- CMD [ARGS…]",
 		Short: "Run CMD in sandbox NAME; its exit status is amika's",
@@ -172,7 +174,7 @@ with amika; CMD's exit status is amika's.`,
 }
 
 func newSandboxShellCmd() *cobra.Command {
-	opts := &sandboxStartOptions{}
+	opts := &sandboxStartOptions{verb: "shell"}
 	return &cobra.Command{
 		Use:   "shell NAME",
 		Short: "Start your shell ($SHELL) in sandbox NAME",
@@ -199,8 +201,11 @@ func runSandboxStart(opts *sandboxStartOptions) error {
 		cwd = h.Paths.Home
 	}
 	status, err := sandbox.Start(h, opts.name, opts.argv, cwd)
+	if errors.Is(err, sandbox.ErrNotFound) {
+		return fmt.Errorf("sandbox %s: %w", opts.verb, err) // the error names the sandbox
+	}
 	if err != nil {
-		return fmt.Errorf("sandbox %s: %w", opts.name, err)
+		return fmt.Errorf("sandbox %s %s: %w", opts.verb, opts.name, err)
 	}
 	if status != 0 {
 		return exitError{status}
