@@ -28,7 +28,7 @@ func ParseFormat(s string) (Format, error) {
 	if slices.Contains(Formats, Format(s)) {
 		return Format(s), nil
 	}
-	return "", errors.New("unknown format (want sh, fish or json)")
+	return "", errors.New("--format: want sh, fish or json")
 }
 
 // jsonAssignment is the shape of one --format json entry.

@@ -56,7 +56,7 @@ func (s *Stores) NotFound(names ...string) error {
 	for i, b := range s.backends {
 		where[i] = b.Where()
 	}
-	return &notFoundError{fmt.Sprintf("%s not found in %s: %s", word, strings.Join(where, " or "), NamesText(names))}
+	return &notFoundError{fmt.Sprintf("%s not found in %s: %s (amika secret list shows what is stored)", word, strings.Join(where, " or "), NamesText(names))}
 }
 
 type notFoundError struct{ msg string }

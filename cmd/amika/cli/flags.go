@@ -38,7 +38,16 @@ func (f *discoveryFlags) register(cmd *cobra.Command) {
 }
 
 // paths are the paths discovery reads: under --homedir, else the user's own.
-func (f *discoveryFlags) paths() (discovery.Paths, error) { return discovery.DefaultPaths(f.homedir) }
+// A --homedir that is not a directory is an error: a mistyped one would discover nothing,
+// silently.
+func (f *discoveryFlags) paths() (discovery.Paths, error) {
+	if f.homedir != "" {
+		if fi, err := os.Stat(f.homedir); err != nil || !fi.IsDir() {
+			return discovery.Paths{}, usagef("--homedir %s: not a directory", f.homedir)
+		}
+	}
+	return discovery.DefaultPaths(f.homedir)
+}
 
 func (f *discoveryFlags) discover() (discovery.Result, error) {
 	paths, err := f.paths()
@@ -63,7 +72,7 @@ func (f *outputFlag) parse() (report.Format, error) {
 	if format := report.Format(f.value); format == report.Table || format == report.JSON {
 		return format, nil
 	}
-	return "", usagef("unknown output format (want table or json)")
+	return "", usagef("-o: want table or json")
 }
 
 // scopeFlag is --scope on the commands that read or write secrets: user (your own store),

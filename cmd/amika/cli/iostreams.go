@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/amika-dev/amika/internal/report"
 	"github.com/amika-dev/amika/internal/term"
 )
 
@@ -71,7 +72,7 @@ func (s *ioStreams) Confirm(what, question string) error {
 // takes (hint); an empty answer cancels.
 func (s *ioStreams) Choose(what string, n int, hint string) (int, error) {
 	if !s.CanPrompt() {
-		return 0, usagef("%s: found %d credential(s), and standard input is not a terminal to choose on; %s", what, n, hint)
+		return 0, usagef("%s: found %s, and standard input is not a terminal to choose on; %s", what, report.Plural(n, "credential", "credentials"), hint)
 	}
 	fmt.Fprintf(s.ErrOut, "Store which one? [1-%d, empty to cancel] ", n)
 	answer, _ := term.ReadLine(s.In)

@@ -122,12 +122,19 @@ func (opts *agentPushOptions) candidate(t store.Type, paths discovery.Paths) (ag
 		if t != "" {
 			kind = fmt.Sprintf("%s %s credential", agent.Title(opts.agent), t)
 		}
-		return agent.Candidate{}, fmt.Errorf("%s: no %s found on this machine; give one with --value or --from-file", what, kind)
+		where := "on this machine"
+		if t != store.TypeOAuth {
+			where = "on this machine nor in $" + agent.EnvKey(opts.agent)
+		}
+		return agent.Candidate{}, fmt.Errorf("%s: no %s found %s; give one with --value or --from-file", what, kind, where)
 	}
 	if opts.yes {
 		return found[0], nil
 	}
-	const hint = "pass --yes (takes the first), --type, --value or --from-file"
+	hint := "pass --yes (takes the first), --type, --value or --from-file"
+	if t != "" {
+		hint = "pass --yes (takes the first), --value or --from-file"
+	}
 	if len(found) == 1 && opts.io.CanPrompt() {
 		fmt.Fprintf(opts.io.ErrOut, "%s credential found on this machine:\n", agent.Title(opts.agent))
 		report.Candidate(opts.io.ErrOut, found[0])
