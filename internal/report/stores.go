@@ -43,7 +43,7 @@ func Status(w io.Writer, f Format, c store.Choice, backends []store.BackendState
 		if i == 0 {
 			fmt.Fprintf(w, "location: %s\n", s.Location)
 		} else {
-			fmt.Fprintf(w, "location: %s, also read (writes go to the %s)\n", s.Location, c.Backend)
+			fmt.Fprintf(w, "location: %s, also read (writes go to the %s)\n", s.Location, backendNoun(c.Backend))
 		}
 		if s.Error != "" {
 			fmt.Fprintf(w, "secrets:  unreadable: %s\n", s.Error)
@@ -52,6 +52,15 @@ func Status(w io.Writer, f Format, c store.Choice, backends []store.BackendState
 		}
 	}
 	return nil
+}
+
+// backendNoun names a backend in a sentence: "the keyring", "the file store", "the pass store".
+func backendNoun(backend string) string {
+	switch backend {
+	case "file", "pass":
+		return backend + " store"
+	}
+	return backend
 }
 
 // Places lists the stores: NAME, SCOPE, BACKEND, LOCATION (JSON adds where each was named).

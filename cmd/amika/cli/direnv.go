@@ -23,7 +23,7 @@ func newDirenvCmd() *cobra.Command {
 		Short: "Print the direnv extension that defines `use amika`",
 		Long: `Print a direnv stdlib extension defining use_amika. Install it once:
 
-  amika direnv > ~/.config/direnv/lib/amika.sh
+  mkdir -p ~/.config/direnv/lib && amika direnv > ~/.config/direnv/lib/amika.sh
 
 then write in any .envrc:
 

@@ -42,7 +42,10 @@ An Anthropic OAuth token goes in as CLAUDE_CODE_OAUTH_TOKEN only. An agent's own
 (Claude Code's .credentials.json, a Codex or OpenCode login) is left to the agent: nothing
 is added for it.
 
-  amika run --secret env:ANTHROPIC_API_KEY=my-claude-key -- claude
+  amika secret push --from-env=ANTHROPIC_API_KEY       # once: the key, stored under its name
+  amika run --secret env:ANTHROPIC_API_KEY -- claude
+  amika secret claude push --type api_key              # once: stored as claude-api-key
+  amika run --secret env:ANTHROPIC_API_KEY=claude-api-key -- claude
   amika run --provider anthropic -- claude -p hello`,
 		Args: wrapArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -178,7 +178,7 @@ func newSecretStatusCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "status",
 		Aliases: []string{"doctor"},
-		Short:   "Say which store is in use (keyring or file) and why",
+		Short:   "Say which store is in use (keyring, file or pass) and why",
 		Args:    wrapArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.io = streamsOf(cmd)

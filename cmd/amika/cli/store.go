@@ -303,7 +303,7 @@ func runStoreMembersChange(opts *storeMembersChangeOptions) error {
 	fmt.Fprintf(opts.io.ErrOut, "amika: store %s: %s %s; re-encrypted %s\n", b.Scope(), done,
 		strings.Join(opts.keys, ", "), report.Plural(len(redone), "file", "files"))
 	if !opts.add {
-		fmt.Fprintf(opts.io.ErrOut, "amika: warning: store %s: what was removed could read stays readable to them in the git history: rotate those secrets\n", b.Scope())
+		fmt.Fprintf(opts.io.ErrOut, "amika: warning: store %s: a removed member can still read, from the git history, every secret they could read before: rotate those secrets\n", b.Scope())
 	}
 	if err != nil {
 		return fmt.Errorf("store %s: %w", b.Scope(), err)
