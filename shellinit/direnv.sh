@@ -1,6 +1,6 @@
 # amika's direnv extension, printed by `amika direnv`. Install it once:
 #
-#   amika direnv > ~/.config/direnv/lib/amika.sh
+#   mkdir -p ~/.config/direnv/lib && amika direnv > ~/.config/direnv/lib/amika.sh
 #
 # then, in any .envrc:
 #

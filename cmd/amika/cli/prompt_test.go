@@ -129,7 +129,7 @@ func TestPromptChoose(t *testing.T) {
 		{"\n", true, 0, "x: cancelled; nothing stored", false},
 		{"3\n", true, 0, "x: the answer is not a number from 1 to 2; nothing stored", true},
 		{"two\n", true, 0, "x: the answer is not a number from 1 to 2; nothing stored", true},
-		{"1\n", false, 0, "x: found 2 credential(s), and standard input is not a terminal to choose on; pass --yes", true},
+		{"1\n", false, 0, "x: found 2 credentials, and standard input is not a terminal to choose on; pass --yes", true},
 	} {
 		s, _, _ := fakeStreams(tc.in, tc.tty)
 		got, err := s.Choose("x", 2, "pass --yes")
