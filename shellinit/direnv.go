@@ -60,7 +60,11 @@ func (s Session) WriteDirenvExport(w io.Writer, secrets func() ([]Var, error)) e
 			w.Reason += "; to keep the subscription, leave anthropic out (use amika openai …)"
 			warns = append(warns, w)
 		}
-		s.Warn(append(append(res.Warnings, warns...), CheckFilter(s.Filter, res)...))
+		warns = append(warns, CheckFilter(s.Filter, res)...)
+		if secrets == nil {
+			warns = append(warns, LeftOnly(s.Filter, res, as)...)
+		}
+		s.Warn(append(res.Warnings, warns...))
 	}
 	var extra []Var
 	if secrets != nil {

@@ -3,11 +3,13 @@ package shellinit
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/amika-dev/amika/discovery"
+	"github.com/amika-dev/amika/store"
 )
 
 // exportedVar is the exported variable listing what amika exported, as NAME:fingerprint
@@ -114,10 +116,35 @@ func CheckFilter(words []string, res discovery.Result) []discovery.Warning {
 		if filterWordKnown(w, res) {
 			continue
 		}
-		warns = append(warns, discovery.Warning{Path: "filter " + strconv.QuoteToASCII(w),
+		shown := "filter " + strconv.QuoteToASCII(w)
+		if store.LooksLikeKey(w) {
+			shown = "a filter word that looks like a key (" + discovery.Mask(w) + ")"
+		}
+		warns = append(warns, discovery.Warning{Path: shown,
 			Reason: "names no provider amika knows or found here (" + strings.Join(discovery.KnownProviders(), ", ") + ") and no variable it hands out (e.g. OPENAI_API_KEY): it selects nothing"})
 	}
 	return warns
+}
+
+// LeftOnly explains an empty hand-out: when the filter selects none of what is handed out
+// but does select an agent's own login, it says that the agent uses that login itself.
+// Without it `use amika anthropic`, where Claude Code is logged in, would export nothing
+// without a word.
+func LeftOnly(words []string, res discovery.Result, handedOut []discovery.Assignment) []discovery.Warning {
+	if len(words) == 0 || len(handedOut) > 0 {
+		return nil
+	}
+	var agents []string
+	for _, c := range discovery.Select(words).Credentials(res.Credentials) {
+		if a := c.Agent(); a != "" && !slices.Contains(agents, a) {
+			agents = append(agents, a)
+		}
+	}
+	if len(agents) == 0 {
+		return nil
+	}
+	return []discovery.Warning{{Path: "nothing to export",
+		Reason: "the filter selects only an agent's own login (" + strings.Join(agents, ", ") + "), which the agent reads and refreshes itself (amika auth sources shows it)"}}
 }
 
 func filterWordKnown(w string, res discovery.Result) bool {
