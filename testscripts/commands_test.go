@@ -21,7 +21,7 @@ var scriptCommands = []struct {
 	{"unprivileged", []string{"[!] unprivileged amika ARGS…"}, cmdUnprivileged},
 	{"shell-session", []string{"shell-session [-strace LOG] SHELL RCFILE SESSION"}, cmdShellSession},
 	{"strace-forks", []string{"strace-forks LOG BEGIN END"}, cmdStraceForks},
-	{"keyring", []string{"keyring start", "keyring lock", "keyring bus", "keyring stall", "keyring hang NAME",
+	{"keyring", []string{"keyring start", "keyring lock", "keyring bus", "keyring stall", "keyring dismiss", "keyring hang NAME",
 		"[!] keyring connections N", "keyring start-as UID", "[!] keyring as UID CMD ARGS…"}, cmdKeyring},
 	{"busflip", []string{"busflip SOCKET LINK TARGET", "[!] busflip connections N"}, cmdBusFlip},
 	{"httpcapture", []string{"httpcapture LOG"}, cmdHTTPCapture},

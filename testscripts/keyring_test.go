@@ -14,6 +14,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 	"github.com/rogpeppe/go-internal/testscript"
+	ss "github.com/zalando/go-keyring/secret_service"
 )
 
 // The secrets store is tested against a real Secret Service: gnome-keyring-daemon on a
@@ -35,6 +36,9 @@ import (
 //	keyring stall          on the script's bus (keyring bus), a Secret Service that answers
 //	                       what comes before a write (the store's probe, item searches) and
 //	                       never answers the write itself
+//	keyring dismiss        on the script's bus (keyring bus), a Secret Service that asks
+//	                       before it stores an item (a prompt, as KeePassXC can) and has
+//	                       the user dismiss it: nothing is stored
 //	keyring start-as UID   another user's session: as uid UID (through setpriv, so as root),
 //	                       a dbus-daemon listening in a runtime directory of that user's
 //	                       ($FOREIGN_RUNTIME_DIR/bus, address $FOREIGN_BUS) and on an
@@ -53,7 +57,7 @@ var hangSockets sync.Map // *testscript.TestScript → *hangSocket
 
 func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
-		ts.Fatalf("usage: keyring start | lock | bus | stall | hang NAME | connections N | start-as UID | as UID CMD ARGS…")
+		ts.Fatalf("usage: keyring start | lock | bus | stall | dismiss | hang NAME | connections N | start-as UID | as UID CMD ARGS…")
 	}
 	switch args[0] {
 	case "start":
@@ -109,6 +113,11 @@ func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("usage: keyring stall")
 		}
 		startStall(ts)
+	case "dismiss":
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: keyring dismiss")
+		}
+		startDismiss(ts)
 	case "hang":
 		if neg || len(args) != 2 {
 			ts.Fatalf("usage: keyring hang NAME")
@@ -443,4 +452,57 @@ func startStall(ts *testscript.TestScript) {
 	}
 	ts.Setenv("DISPLAY", "")
 	ts.Setenv("WAYLAND_DISPLAY", "")
+}
+
+// dismissService is a Secret Service whose every change needs a prompt the user dismisses:
+// it finds nothing, opens plain sessions, unlocks at once, and answers CreateItem with a
+// prompt that completes dismissed.
+type dismissService struct{}
+
+func (dismissService) SearchItems(map[string]string) ([]dbus.ObjectPath, []dbus.ObjectPath, *dbus.Error) {
+	return []dbus.ObjectPath{}, []dbus.ObjectPath{}, nil
+}
+
+func (dismissService) OpenSession(string, dbus.Variant) (dbus.Variant, dbus.ObjectPath, *dbus.Error) {
+	return dbus.MakeVariant(""), "/org/freedesktop/secrets/session/1", nil
+}
+
+func (dismissService) Unlock(paths []dbus.ObjectPath) ([]dbus.ObjectPath, dbus.ObjectPath, *dbus.Error) {
+	return paths, "/", nil
+}
+
+const dismissPrompt = dbus.ObjectPath("/org/freedesktop/secrets/prompt/1")
+
+type dismissCollection struct{}
+
+func (dismissCollection) SearchItems(map[string]string) ([]dbus.ObjectPath, *dbus.Error) {
+	return []dbus.ObjectPath{}, nil
+}
+
+func (dismissCollection) CreateItem(map[string]dbus.Variant, ss.Secret, bool) (dbus.ObjectPath, dbus.ObjectPath, *dbus.Error) {
+	return "/", dismissPrompt, nil
+}
+
+type dismissingPrompt struct{ conn *dbus.Conn }
+
+func (p dismissingPrompt) Prompt(string) *dbus.Error {
+	go p.conn.Emit(dismissPrompt, "org.freedesktop.Secret.Prompt.Completed", true, dbus.MakeVariant(""))
+	return nil
+}
+
+func startDismiss(ts *testscript.TestScript) {
+	conn, err := dbus.Connect(ts.Getenv("DBUS_SESSION_BUS_ADDRESS"))
+	ts.Check(err)
+	ts.Defer(func() { conn.Close() })
+	login := dbus.ObjectPath("/org/freedesktop/secrets/collection/login")
+	ts.Check(conn.Export(dismissService{}, "/org/freedesktop/secrets", "org.freedesktop.Secret.Service"))
+	ts.Check(conn.Export(loginOnly{}, "/org/freedesktop/secrets", "org.freedesktop.DBus.Properties"))
+	ts.Check(conn.Export(unlockedCollection{}, login, "org.freedesktop.DBus.Properties"))
+	ts.Check(conn.Export(dismissCollection{}, login, "org.freedesktop.Secret.Collection"))
+	ts.Check(conn.Export(dismissingPrompt{conn}, dismissPrompt, "org.freedesktop.Secret.Prompt"))
+	reply, err := conn.RequestName("org.freedesktop.secrets", dbus.NameFlagDoNotQueue)
+	ts.Check(err)
+	if reply != dbus.RequestNameReplyPrimaryOwner {
+		ts.Fatalf("keyring dismiss: org.freedesktop.secrets is taken")
+	}
 }
