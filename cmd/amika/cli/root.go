@@ -105,7 +105,7 @@ func groups(cmd *cobra.Command) {
 	if !cmd.HasSubCommands() {
 		return
 	}
-	if cmd.RunE == nil && cmd.Run == nil && cmd.Args == nil {
+	if cmd.RunE == nil && cmd.Run == nil {
 		cmd.Args = cobra.ArbitraryArgs
 		cmd.RunE = runGroup
 	}
@@ -126,7 +126,11 @@ func runGroup(cmd *cobra.Command, args []string) error {
 		cmd.SuggestionsMinimumDistance = 2 // cobra's default, which it sets only in its own lookup
 	}
 	if s := cmd.SuggestionsFor(word); len(s) > 0 && commandLike(word) {
-		return usagef("unknown command %q for %q; did you mean %s?", word, cmd.CommandPath(), strings.Join(s, " or "))
+		alternatives := s[len(s)-1]
+		if len(s) > 1 {
+			alternatives = strings.Join(s[:len(s)-1], ", ") + " or " + alternatives
+		}
+		return usagef("unknown command %q for %q; did you mean %s?", word, cmd.CommandPath(), alternatives)
 	}
 	return usagef("unknown command for %q (an argument of %s; %s --help lists them)", cmd.CommandPath(), store.LengthText(word), cmd.CommandPath())
 }
@@ -176,6 +180,10 @@ func runArgs(args []string, direct bool) int {
 	}
 	root := newRoot(only)
 	root.Version = buildVersion()
+	// cobra adds its completion command within Execute; added here, it is a group like the
+	// others (`amika completion ksh` is a usage error, not its help).
+	root.InitDefaultCompletionCmd(args...)
+	groups(root)
 	root.SetArgs(args)
 	return exitStatus(root.Execute())
 }
