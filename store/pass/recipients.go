@@ -43,7 +43,7 @@ func (s *Store) gpgIDFile(dir string) string {
 func (s *Store) Recipients() (file string, ids []string, err error) {
 	file, ids, err = s.recipientsFor(s.SecretsDir())
 	if err == nil && ids == nil {
-		return "", nil, fmt.Errorf("%s: %w (the file listing whom secrets are encrypted to): create it with `pass init KEY…`, or `amika store add NAME DIR --init KEY…`", s.cfg.Dir, ErrNoGPGID)
+		return "", nil, fmt.Errorf("%s: %w (the file listing whom secrets are encrypted to): create it with `PASSWORD_STORE_DIR=DIR pass init KEY…`", s.cfg.Dir, ErrNoGPGID)
 	}
 	return file, ids, err
 }
