@@ -250,13 +250,16 @@ func ValidName(name string) bool {
 		return false
 	}
 	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || i > 0 && c >= '0' && c <= '9' {
-			continue
+		if !ValidNameByte(i, name[i]) {
+			return false
 		}
-		return false
 	}
 	return true
+}
+
+// ValidNameByte says whether c may stand at index i of a variable name (ValidName).
+func ValidNameByte(i int, c byte) bool {
+	return c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || i > 0 && c >= '0' && c <= '9'
 }
 
 // ProviderForVariable maps an environment-style name to its provider:

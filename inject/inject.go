@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/amika-dev/amika/discovery"
 	"github.com/amika-dev/amika/store"
@@ -31,7 +30,7 @@ type SecretRef struct {
 func ParseSecretRef(arg string) (SecretRef, error) {
 	rest, ok := strings.CutPrefix(arg, "env:")
 	if !ok {
-		return SecretRef{}, fmt.Errorf("--secret: want env:NAME=SECRET or env:SECRET, SECRET the name of a stored secret (the argument given, %s, does not start with env:)", length(arg))
+		return SecretRef{}, fmt.Errorf("--secret: want env:NAME=SECRET or env:SECRET, SECRET the name of a stored secret (the argument given, %s, does not start with env:)", store.LengthText(arg))
 	}
 	v, secret, hasEq := strings.Cut(rest, "=")
 	if !hasEq {
@@ -45,7 +44,7 @@ func ParseSecretRef(arg string) (SecretRef, error) {
 		return SecretRef{}, fmt.Errorf("--secret %s: %v", shown, err)
 	}
 	if !discovery.ValidName(v) {
-		bad := store.DescribeInvalid("variable name", v, validVarByte, "a variable name is A-Z a-z 0-9 _, not starting with a digit")
+		bad := store.DescribeInvalid("variable name", v, discovery.ValidNameByte, "a variable name is A-Z a-z 0-9 _, not starting with a digit")
 		if !hasEq {
 			name := store.NameText(secret)
 			if name != secret {
@@ -56,17 +55,6 @@ func ParseSecretRef(arg string) (SecretRef, error) {
 		return SecretRef{}, fmt.Errorf("--secret env:…: %s", bad)
 	}
 	return SecretRef{Var: v, Secret: secret}, nil
-}
-
-func validVarByte(i int, c byte) bool {
-	return c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || i > 0 && c >= '0' && c <= '9'
-}
-
-func length(s string) string {
-	if n := utf8.RuneCountInString(s); n != 1 {
-		return fmt.Sprintf("%d characters", n)
-	}
-	return "1 character"
 }
 
 // ParseSecretRefs reads every --secret. A variable named twice is an error naming it:

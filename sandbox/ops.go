@@ -159,7 +159,7 @@ func checkEnv(env []string) error {
 	for _, e := range env {
 		name, _, _ := strings.Cut(e, "=")
 		if !discovery.ValidName(name) {
-			return errors.New(store.DescribeInvalid("variable name in --env", name, varNameByte, "want NAME or NAME=VALUE, NAME of A-Z a-z 0-9 _ not starting with a digit"))
+			return errors.New(store.DescribeInvalid("variable name in --env", name, discovery.ValidNameByte, "want NAME or NAME=VALUE, NAME of A-Z a-z 0-9 _ not starting with a digit"))
 		}
 		if name == "HOME" || name == "AMIKA_SANDBOX" {
 			return fmt.Errorf("--env: %s is set by the sandbox", name)
@@ -516,9 +516,4 @@ func removeAll(dir string) error {
 		return nil
 	})
 	return os.RemoveAll(dir)
-}
-
-// varNameByte says whether c may stand at index i of a variable name.
-func varNameByte(i int, c byte) bool {
-	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9'
 }
