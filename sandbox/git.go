@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/amika-dev/amika/internal/safefile"
 )
@@ -183,7 +182,7 @@ func gitMounts(g *GitInfo) ([]Mount, error) {
 	}
 	wtConfig := filepath.Join(gitdir, "config.worktree")
 	if !isFile(wtConfig) {
-		f, err := os.OpenFile(wtConfig, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
+		f, err := safefile.CreateExcl(wtConfig, 0o644)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", wtConfig, err)
 		}

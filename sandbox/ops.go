@@ -481,7 +481,7 @@ func Delete(h Host, name string, force bool) (Record, error) {
 		return Record{}, errors.New("it is running (a command started in it has not exited): stop it, then delete")
 	}
 	defer unlock()
-	rec, err := Load(h, name)
+	rec, err := load(h, name)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		rec = Record{}

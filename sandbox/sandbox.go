@@ -111,7 +111,7 @@ var ErrNotFound = errors.New("no such sandbox")
 // with a letter or digit. The name becomes a directory and the branch amika/NAME.
 func ValidateName(name string) error {
 	const rule = "1 to 64 characters of A-Z a-z 0-9 _ . -, starting with a letter or digit"
-	if name == "" || len(name) > 64 || !nameByte(0, name[0]) {
+	if name == "" || len(name) > 64 {
 		return errors.New(store.DescribeInvalid("sandbox name", name, nameByte, rule))
 	}
 	for i := 0; i < len(name); i++ {
@@ -160,6 +160,11 @@ func Load(h Host, name string) (Record, error) {
 	if err := checkRoot(h); err != nil {
 		return Record{}, err
 	}
+	return load(h, name)
+}
+
+// load reads the record of sandbox name, a valid name under a root checkRoot passed.
+func load(h Host, name string) (Record, error) {
 	path := filepath.Join(dirOf(h, name), recordFile)
 	data, err := safefile.ReadFileNoFollow(path, maxRecord)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -223,7 +228,7 @@ func List(h Host) ([]Status, error) {
 		if !e.IsDir() || ValidateName(e.Name()) != nil {
 			continue
 		}
-		r, err := Load(h, e.Name())
+		r, err := load(h, e.Name())
 		if err != nil {
 			r = Record{Name: e.Name()}
 		}
