@@ -66,6 +66,7 @@ var topLevel = []struct {
 func NewRoot() *cobra.Command {
 	root := newRoot("")
 	root.Version = buildVersion()
+	groups(root)
 	return root
 }
 
@@ -84,7 +85,6 @@ them to shells, git and processes on demand.`,
 		SilenceUsage:  true,
 	}
 	root.SetFlagErrorFunc(flagError)
-	defer groups(root)
 	for _, c := range topLevel {
 		if c.name == only {
 			root.AddCommand(c.build())
@@ -98,7 +98,8 @@ them to shells, git and processes on demand.`,
 }
 
 // groups makes every command that only groups others (amika, amika secret, …) answer a word
-// that names none of them with a usage error. cobra would print the group's help and
+// that names none of them with a usage error. Only cobra's Execute runs a group, so only the
+// trees handed to it get this (a leaf run directly never needs it). cobra would print the group's help and
 // succeed (so a typo in a script went unnoticed), and at the root quote the word whole,
 // which may be a value typed in the wrong place.
 func groups(cmd *cobra.Command) {
@@ -259,10 +260,8 @@ func hasHooks(cmd *cobra.Command) bool {
 // shorthand flag: 'x' in -xsk-…`), which may be a value typed in the wrong place, so the
 // message names the flag and says what it wants instead.
 func flagError(cmd *cobra.Command, err error) error {
-	what := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
-	if what == cmd.Root().Name() {
-		what = ""
-	} else {
+	what := commandName(cmd)
+	if what != "" {
 		what += ": "
 	}
 	var invalid *pflag.InvalidValueError
@@ -313,7 +312,11 @@ func wrapArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 		case 1:
 			given = "1 argument"
 		}
-		what := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
-		return usagef("%s: wrong number of arguments (%s given); usage: %s", what, given, cmd.UseLine())
+		return usagef("%s: wrong number of arguments (%s given); usage: %s", commandName(cmd), given, cmd.UseLine())
 	}
+}
+
+// commandName is cmd's path without amika's own name ("secret get"); "" for amika itself.
+func commandName(cmd *cobra.Command) string {
+	return strings.TrimPrefix(strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()), " ")
 }
