@@ -4,7 +4,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -23,28 +22,11 @@ import (
 //	                             whatever TARGET holds.
 //	[!] busflip connections N    SOCKET was connected to N times (so far)
 
-type busFlip struct {
-	mu    sync.Mutex
-	count int
-}
-
-var busFlips sync.Map // *testscript.TestScript → *busFlip
+var busFlips sync.Map // *testscript.TestScript → *countedSocket
 
 func cmdBusFlip(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 2 && args[0] == "connections" {
-		want, err := strconv.Atoi(args[1])
-		ts.Check(err)
-		v, ok := busFlips.Load(ts)
-		if !ok {
-			ts.Fatalf("busflip connections: no busflip in this script")
-		}
-		f := v.(*busFlip)
-		f.mu.Lock()
-		got := f.count
-		f.mu.Unlock()
-		if (got == want) == neg {
-			ts.Fatalf("busflip socket: %d connection(s), want %s%d", got, map[bool]string{true: "not ", false: ""}[neg], want)
-		}
+		checkConnections(ts, neg, &busFlips, "busflip", args[1])
 		return
 	}
 	if neg || len(args) != 3 {
@@ -59,51 +41,23 @@ func cmdBusFlip(ts *testscript.TestScript, neg bool, args []string) {
 	upstream, err := dbus.UnescapeBusAddressValue(upstream)
 	ts.Check(err)
 	sock, link, target := ts.MkAbs(args[0]), ts.MkAbs(args[1]), args[2]
-	l, err := net.Listen("unix", sock)
-	ts.Check(err)
-	f := &busFlip{}
-	busFlips.Store(ts, f)
-	var conns []net.Conn
-	var mu sync.Mutex
-	keep := func(c ...net.Conn) {
-		mu.Lock()
-		conns = append(conns, c...)
-		mu.Unlock()
-	}
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
+	s := listenCounted(ts, sock, func(s *countedSocket, n int, c net.Conn) {
+		if n == 1 {
+			tmp := link + ".flip"
+			os.Remove(tmp)
+			if os.Symlink(target, tmp) == nil {
+				os.Rename(tmp, link)
 			}
-			f.mu.Lock()
-			f.count++
-			first := f.count == 1
-			f.mu.Unlock()
-			if first {
-				tmp := link + ".flip"
-				os.Remove(tmp)
-				if os.Symlink(target, tmp) == nil {
-					os.Rename(tmp, link)
-				}
-			}
-			up, err := net.Dial("unix", upstream)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			keep(c, up)
-			go func() { io.Copy(up, c); up.(*net.UnixConn).CloseWrite() }()
-			go func() { io.Copy(c, up); c.(*net.UnixConn).CloseWrite() }()
 		}
-	}()
-	ts.Defer(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
+		up, err := net.Dial("unix", upstream)
+		if err != nil {
 			c.Close()
+			return
 		}
-		mu.Unlock()
-		busFlips.Delete(ts)
+		s.keep(up)
+		go func() { io.Copy(up, c); up.(*net.UnixConn).CloseWrite() }()
+		go func() { io.Copy(c, up); c.(*net.UnixConn).CloseWrite() }()
 	})
+	busFlips.Store(ts, s)
+	ts.Defer(func() { busFlips.Delete(ts) })
 }

@@ -48,12 +48,73 @@ import (
 //	                       directory and bus, AMIKA_STORE=keyring); amika is a copy of the
 //	                       test binary
 
-type hangSocket struct {
+var hangSockets sync.Map // *testscript.TestScript → *countedSocket
+
+// countedSocket is a unix socket a script listens on: it counts the connections it accepts
+// and keeps them (and any kept beside them) open until the script ends.
+type countedSocket struct {
 	mu    sync.Mutex
 	count int
+	conns []net.Conn
 }
 
-var hangSockets sync.Map // *testscript.TestScript → *hangSocket
+// listenCounted listens on path until the script ends and hands serve, when set, each
+// connection with its number (from 1) and the socket (to keep what it opens beside it);
+// without serve a connection is held, never answered.
+func listenCounted(ts *testscript.TestScript, path string, serve func(s *countedSocket, n int, c net.Conn)) *countedSocket {
+	l, err := net.Listen("unix", path)
+	ts.Check(err)
+	s := &countedSocket{}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.count++
+			n := s.count
+			s.mu.Unlock()
+			s.keep(c)
+			if serve != nil {
+				serve(s, n, c)
+			}
+		}
+	}()
+	ts.Defer(func() {
+		l.Close()
+		s.mu.Lock()
+		for _, c := range s.conns {
+			c.Close()
+		}
+		s.mu.Unlock()
+	})
+	return s
+}
+
+func (s *countedSocket) keep(c ...net.Conn) {
+	s.mu.Lock()
+	s.conns = append(s.conns, c...)
+	s.mu.Unlock()
+}
+
+// checkConnections is [!] WHAT connections N: the socket registered for the script in
+// sockets was connected to N times so far.
+func checkConnections(ts *testscript.TestScript, neg bool, sockets *sync.Map, what, n string) {
+	want, err := strconv.Atoi(n)
+	ts.Check(err)
+	v, ok := sockets.Load(ts)
+	if !ok {
+		ts.Fatalf("%s connections: no %s socket in this script", what, what)
+	}
+	s := v.(*countedSocket)
+	s.mu.Lock()
+	got := s.count
+	s.mu.Unlock()
+	if (got == want) == neg {
+		ts.Fatalf("%s socket: %d connection(s), want %s%d", what, got, map[bool]string{true: "not ", false: ""}[neg], want)
+	}
+}
 
 func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
@@ -127,54 +188,15 @@ func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 		if len(args) != 2 {
 			ts.Fatalf("usage: [!] keyring connections N")
 		}
-		want, err := strconv.Atoi(args[1])
-		ts.Check(err)
-		v, ok := hangSockets.Load(ts)
-		if !ok {
-			ts.Fatalf("keyring connections: no keyring hang socket in this script")
-		}
-		h := v.(*hangSocket)
-		h.mu.Lock()
-		got := h.count
-		h.mu.Unlock()
-		if (got == want) == neg {
-			ts.Fatalf("keyring hang socket: %d connection(s), want %s%d", got, map[bool]string{true: "not ", false: ""}[neg], want)
-		}
+		checkConnections(ts, neg, &hangSockets, "keyring hang", args[1])
 	default:
 		ts.Fatalf("unknown keyring command %q", args[0])
 	}
 }
 
 func startHang(ts *testscript.TestScript, path string) {
-	l, err := net.Listen("unix", path)
-	ts.Check(err)
-	h := &hangSocket{}
-	hangSockets.Store(ts, h)
-	var conns []net.Conn
-	var mu sync.Mutex
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			h.mu.Lock()
-			h.count++
-			h.mu.Unlock()
-			mu.Lock()
-			conns = append(conns, c) // held open, never answered
-			mu.Unlock()
-		}
-	}()
-	ts.Defer(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		hangSockets.Delete(ts)
-	})
+	hangSockets.Store(ts, listenCounted(ts, path, nil))
+	ts.Defer(func() { hangSockets.Delete(ts) })
 	ts.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+path)
 }
 
