@@ -25,8 +25,6 @@ import (
 // which then fails rather than crash the daemon, and the general path follows.
 
 const (
-	serviceIface     = "org.freedesktop.Secret.Service"
-	collectionIface  = "org.freedesktop.Secret.Collection"
 	itemIface        = "org.freedesktop.Secret.Item"
 	promptIface      = "org.freedesktop.Secret.Prompt"
 	loginItemsPrefix = string(loginCollection) + "/"

@@ -169,6 +169,8 @@ var errNoDefault = errors.New("the keyring has no default collection, and withou
 const (
 	servicePath     = dbus.ObjectPath("/org/freedesktop/secrets")
 	loginCollection = dbus.ObjectPath("/org/freedesktop/secrets/collection/login")
+	serviceIface    = "org.freedesktop.Secret.Service"
+	collectionIface = "org.freedesktop.Secret.Collection"
 )
 
 // storeCollection is the path of the collection amika keeps its items in: the login
@@ -188,7 +190,7 @@ const (
 func storeCollection(ctx context.Context, conn *dbus.Conn) (dbus.ObjectPath, error) {
 	svc := conn.Object(secretsName, servicePath)
 	var v dbus.Variant
-	if err := svc.CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, "org.freedesktop.Secret.Service", "Collections").Store(&v); err != nil {
+	if err := svc.CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, serviceIface, "Collections").Store(&v); err != nil {
 		return "", err
 	}
 	if paths, ok := v.Value().([]dbus.ObjectPath); ok {
@@ -199,7 +201,7 @@ func storeCollection(ctx context.Context, conn *dbus.Conn) (dbus.ObjectPath, err
 		}
 	}
 	var path dbus.ObjectPath
-	if err := svc.CallWithContext(ctx, "org.freedesktop.Secret.Service.ReadAlias", 0, "default").Store(&path); err != nil {
+	if err := svc.CallWithContext(ctx, serviceIface+".ReadAlias", 0, "default").Store(&path); err != nil {
 		return "", err
 	}
 	if path == "/" || !path.IsValid() {
@@ -212,7 +214,7 @@ func storeCollection(ctx context.Context, conn *dbus.Conn) (dbus.ObjectPath, err
 func lockedProperty(ctx context.Context, conn *dbus.Conn, path dbus.ObjectPath) (bool, error) {
 	var locked dbus.Variant
 	err := conn.Object(secretsName, path).
-		CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, "org.freedesktop.Secret.Collection", "Locked").Store(&locked)
+		CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, collectionIface, "Locked").Store(&locked)
 	b, _ := locked.Value().(bool)
 	return b, err
 }
