@@ -57,10 +57,14 @@ func LooksLikeKey(name string) bool {
 // name that does not look like a key; otherwise a description that gives none of it away
 // ("an invalid name (29 characters)") or the mask a value gets ("a name that looks like a
 // key (****EAK5)").
-func NameText(name string) string {
+func NameText(name string) string { return nameText(name, "name", ValidateName(name)) }
+
+// nameText is a name of some kind (a secret's, a store's) as a message shows it: itself, or
+// described when invalid says it is no such name, or masked when it looks like a key.
+func nameText(name, kind string, invalid error) string {
 	switch {
-	case ValidateName(name) != nil:
-		return "an invalid name (" + LengthText(name) + ")"
+	case invalid != nil:
+		return "an invalid " + kind + " (" + LengthText(name) + ")"
 	case LooksLikeKey(name):
 		return "a name that looks like a key (" + discovery.Mask(name) + ")"
 	}

@@ -67,15 +67,7 @@ func teamNameByte(i int, c byte) bool {
 
 // teamNameText is a store name as a message shows it: itself when valid and not like a key
 // (NameText's rule), else described or masked.
-func teamNameText(name string) string {
-	switch {
-	case ValidTeamName(name) != nil:
-		return "an invalid store name (" + LengthText(name) + ")"
-	case LooksLikeKey(name):
-		return "a name that looks like a key (" + discovery.Mask(name) + ")"
-	}
-	return name
-}
+func teamNameText(name string) string { return nameText(name, "store name", ValidTeamName(name)) }
 
 type teamFile struct {
 	Stores []TeamStore `json:"stores"`
